@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Quick start, command 2: the whole test suite. Builds the test bundles (release speed with
+# debug assertions and the audio-thread allocation guard on), then runs every test against them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/system-deps.sh --test
+cargo xtask test-bundle
+cargo test --profile testbundle --workspace --exclude lacquer --exclude xtask

@@ -1,0 +1,48 @@
+//! Whole-plugin cost through the built `.clap`, as a host sees it: ns per stereo frame and
+//! x realtime. Run with `cargo bench -p lacquer-tests` after `cargo xtask test-bundle`
+//! (or point `LACQUER_BUNDLE_DIR` at `target/bundled` to measure the release bundle).
+
+use lacquer_tests::host::Host;
+use lacquer_tests::signal::{noise, Stereo};
+use std::time::Instant;
+
+fn measure(label: &str, rate: f64, block: usize, input: &Stereo) {
+    let mut host = Host::active(rate, block);
+    let mut l = vec![0.0f32; block];
+    let mut r = vec![0.0f32; block];
+    // Warm up, then take the best of several passes: shared machines are noisy.
+    let mut best = f64::INFINITY;
+    for pass in 0..6 {
+        let start = Instant::now();
+        let mut pos = 0;
+        while pos + block <= input.len() {
+            l.copy_from_slice(&input.left[pos..pos + block]);
+            r.copy_from_slice(&input.right[pos..pos + block]);
+            host.process_block(&mut l, &mut r, &[]);
+            pos += block;
+        }
+        let ns = start.elapsed().as_nanos() as f64 / pos as f64;
+        if pass > 0 {
+            best = best.min(ns);
+        }
+    }
+    let realtime = 1e9 / (best * rate);
+    println!(
+        "{label:<40} block {block:>4}: {best:>8.1} ns/frame  {realtime:>8.0}x realtime @ {rate} Hz"
+    );
+}
+
+fn main() {
+    let rate = 48_000.0;
+    let frames = 48_000 * 2;
+    let music_like = noise(1, 0.5, frames);
+    let tiny = f32::MIN_POSITIVE / 8.0;
+    let denormal = Stereo {
+        left: vec![tiny; frames],
+        right: vec![-tiny; frames],
+    };
+    for block in [64, 512] {
+        measure("default settings, noise input", rate, block, &music_like);
+        measure("default settings, denormal input", rate, block, &denormal);
+    }
+}

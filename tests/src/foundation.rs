@@ -1,0 +1,470 @@
+//! Foundation: the built bundles load, describe themselves, process at every host setting,
+//! automate sample-accurately, report latency truthfully, restore state exactly, never allocate
+//! on the audio thread and flush denormals.
+
+use crate::host::{descriptors, vst3_path, Automation, Host, PLUGIN_ID};
+use crate::signal::{noise, sine, Rng, Stereo};
+use crate::vst3_probe;
+
+const RATES: [f64; 5] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
+const MAX_BLOCKS: [usize; 4] = [1, 64, 512, 4096];
+
+fn db(x: f64) -> f64 {
+    10f64.powf(x / 20.0)
+}
+
+/// The normalized value the plugin itself parses from `text` (so tests speak in dB, not in
+/// the host's 0..1 scale).
+fn parsed(host: &mut Host, name: &str, text: &str) -> (clack_host::utils::ClapId, f64) {
+    let p = host.param(name);
+    let v = host
+        .text_to_value(p.id, text)
+        .unwrap_or_else(|| panic!("{name} does not parse {text:?}"));
+    (p.id, v)
+}
+
+#[test]
+fn factory_lists_exactly_one_plugin_with_stable_identity() {
+    let list = descriptors();
+    assert_eq!(list.len(), 1, "{list:?}");
+    let d = &list[0];
+    println!("{d:?}");
+    assert_eq!(d.id, PLUGIN_ID);
+    assert_eq!(d.name, "Lacquer");
+    assert_eq!(d.vendor, "Lacquer Audio");
+    assert_eq!(d.version, env!("CARGO_PKG_VERSION"));
+    for feature in ["audio-effect", "stereo", "mastering"] {
+        assert!(
+            d.features.iter().any(|f| f == feature),
+            "missing feature {feature}"
+        );
+    }
+}
+
+#[test]
+fn vst3_factory_describes_an_fx_class() {
+    let info = vst3_probe::read_factory(&vst3_path()).expect("reading the VST3 factory");
+    println!("{info:?}");
+    assert_eq!(info.vendor, "Lacquer Audio");
+    let processor = info
+        .classes
+        .iter()
+        .find(|c| c.category == "Audio Module Class")
+        .expect("an audio processor class");
+    assert_eq!(processor.name, "Lacquer");
+    assert_eq!(processor.vendor, "Lacquer Audio");
+    assert_eq!(processor.version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        processor.sub_categories.first().map(String::as_str),
+        Some("Fx")
+    );
+    assert!(processor.sub_categories.iter().any(|s| s == "Mastering"));
+    // The class ID is frozen: hosts store it in every project that uses the plugin.
+    assert_eq!(&processor.cid, b"LacquerMasterFx1");
+}
+
+#[test]
+fn processes_at_every_rate_and_max_block_size() {
+    for &rate in &RATES {
+        for &max_block in &MAX_BLOCKS {
+            let mut host = Host::active(rate, max_block);
+            let input = noise(7, 0.5, 9_000);
+            let out = host.render_fixed(&input, max_block, &[]);
+            // Default settings are unity gain: transparent to the bit.
+            assert!(
+                out.bit_identical(&input),
+                "{rate} Hz, block {max_block}: max diff {}",
+                out.max_abs_diff(&input)
+            );
+        }
+    }
+}
+
+#[test]
+fn varying_block_sizes_in_one_run_give_the_same_audio() {
+    let input = noise(11, 0.5, 48_000);
+    let mut fixed = Host::active(48_000.0, 4096);
+    let (id, v) = parsed(&mut fixed, "Input Gain", "-4.5 dB");
+    let automation = [
+        Automation {
+            frame: 1_000,
+            id,
+            value: v,
+        },
+        Automation {
+            frame: 20_000,
+            id,
+            value: parsed(&mut fixed, "Input Gain", "+7 dB").1,
+        },
+    ];
+    let reference = fixed.render_fixed(&input, 64, &automation);
+
+    let mut varying = Host::active(48_000.0, 4096);
+    let mut rng = Rng::new(3);
+    let out = varying.render(&input, &mut || rng.range(1, 4096), &automation);
+    assert!(
+        out.bit_identical(&reference),
+        "max diff {}",
+        out.max_abs_diff(&reference)
+    );
+}
+
+#[test]
+fn output_equals_input_times_gain_once_smoothing_settles() {
+    let rate = 48_000.0;
+    let mut host = Host::active(rate, 512);
+    let (in_id, in_v) = parsed(&mut host, "Input Gain", "-6 dB");
+    let (out_id, out_v) = parsed(&mut host, "Output Gain", "3.5 dB");
+    let input = sine(rate, 997.0, 0.5, 48_000);
+    let automation = [
+        Automation {
+            frame: 0,
+            id: in_id,
+            value: in_v,
+        },
+        Automation {
+            frame: 0,
+            id: out_id,
+            value: out_v,
+        },
+    ];
+    let out = host.render_fixed(&input, 512, &automation);
+    let gain = db(-6.0 + 3.5) as f32;
+    // Smoothing is 20 ms; from 50 ms on the gain must be exact.
+    let settled = (0.05 * rate) as usize;
+    let mut worst = 0.0f32;
+    for i in settled..input.len() {
+        worst = worst.max((out.left[i] - input.left[i] * gain).abs());
+        worst = worst.max((out.right[i] - input.right[i] * gain).abs());
+    }
+    println!("worst |out - in*gain| after settling: {worst:e}");
+    assert!(worst <= 1e-6, "worst error {worst}");
+    // And it did move smoothly: no step larger than the signal's own slope allows.
+    assert!(out.is_finite());
+}
+
+#[test]
+fn a_parameter_event_inside_a_block_takes_effect_at_that_sample() {
+    let mut host = Host::active(48_000.0, 512);
+    let (id, v) = parsed(&mut host, "Output Gain", "-12 dB");
+    let input = Stereo {
+        left: vec![0.25; 512],
+        right: vec![-0.25; 512],
+    };
+    for offset in [1u32, 137, 300, 511] {
+        let mut host = Host::active(48_000.0, 512);
+        let mut l = input.left.clone();
+        let mut r = input.right.clone();
+        host.process_block(&mut l, &mut r, &[(offset, id, v)]);
+        let first_changed = l.iter().position(|&x| x != 0.25);
+        assert_eq!(first_changed, Some(offset as usize), "event at {offset}");
+        assert!(l[offset as usize] < 0.25 && r[offset as usize] > -0.25);
+    }
+    drop(host);
+}
+
+#[test]
+fn params_flush_works_without_processing() {
+    let mut host = Host::new();
+    let (id, v) = parsed(&mut host, "Input Gain", "-9 dB");
+    host.flush_inactive(&[(id, v)]);
+    let now = host.value(id).expect("value");
+    assert!((now - v).abs() < 1e-9, "flushed {v}, reads {now}");
+    let text = host.value_to_text(id, now).unwrap();
+    assert!(text.starts_with("-9"), "{text}");
+
+    // The flushed value is in force from the first processed sample.
+    host.activate(48_000.0, 256);
+    let input = sine(48_000.0, 440.0, 0.5, 1024);
+    let out = host.render_fixed(&input, 256, &[]);
+    let gain = db(-9.0) as f32;
+    let worst = (0..1024).fold(0.0f32, |m, i| {
+        m.max((out.left[i] - input.left[i] * gain).abs())
+    });
+    assert!(worst <= 1e-6, "worst {worst}");
+}
+
+#[test]
+fn reported_latency_matches_the_audio() {
+    for &rate in &[44_100.0, 96_000.0] {
+        let mut host = Host::active(rate, 512);
+        let latency = host.latency() as usize;
+        let mut impulse = Stereo::silence(4096);
+        impulse.left[100] = 1.0;
+        impulse.right[100] = 1.0;
+        let out = host.render_fixed(&impulse, 512, &[]);
+        let peak_at = out
+            .left
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .unwrap()
+            .0;
+        println!(
+            "{rate} Hz: reported latency {latency}, impulse moved by {}",
+            peak_at - 100
+        );
+        assert_eq!(peak_at, 100 + latency);
+    }
+}
+
+#[test]
+fn every_value_string_parses_back() {
+    let mut host = Host::new();
+    for p in host.params() {
+        for k in 0..=10 {
+            let v = p.min + (p.max - p.min) * k as f64 / 10.0;
+            let v = if p.is_stepped() { v.round() } else { v };
+            let text = host.value_to_text(p.id, v).expect("value_to_text");
+            let back = host
+                .text_to_value(p.id, &text)
+                .unwrap_or_else(|| panic!("{}: {text:?} does not parse", p.name));
+            let shown_again = host.value_to_text(p.id, back).unwrap();
+            assert_eq!(text, shown_again, "{}: {v} -> {text:?} -> {back}", p.name);
+        }
+    }
+}
+
+#[test]
+fn state_restores_into_a_fresh_instance_bit_identically() {
+    let rate = 48_000.0;
+    let input = noise(5, 0.7, 24_000);
+    let mut a = Host::active(rate, 512);
+    let (in_id, in_v) = parsed(&mut a, "Input Gain", "-3.25 dB");
+    let (out_id, out_v) = parsed(&mut a, "Output Gain", "+5 dB");
+    a.render_fixed(
+        &Stereo::silence(4800),
+        512,
+        &[
+            Automation {
+                frame: 0,
+                id: in_id,
+                value: in_v,
+            },
+            Automation {
+                frame: 0,
+                id: out_id,
+                value: out_v,
+            },
+        ],
+    );
+    let state = a.save_state();
+    assert!(!state.is_empty());
+
+    let mut b = Host::new();
+    b.load_state(&state).expect("load state");
+    for p in a.params() {
+        assert_eq!(
+            a.value(p.id),
+            b.value(p.id),
+            "{} differs after restore",
+            p.name
+        );
+    }
+    b.activate(rate, 512);
+    a.deactivate();
+    a.activate(rate, 512);
+    let out_a = a.render_fixed(&input, 512, &[]);
+    let out_b = b.render_fixed(&input, 512, &[]);
+    assert!(
+        out_a.bit_identical(&out_b),
+        "max diff {}",
+        out_a.max_abs_diff(&out_b)
+    );
+    assert!(
+        !out_a.bit_identical(&input),
+        "state must carry the non-default gains"
+    );
+}
+
+#[test]
+fn a_corrupt_state_is_refused_and_changes_nothing() {
+    let mut host = Host::new();
+    let (id, v) = parsed(&mut host, "Input Gain", "-2 dB");
+    host.flush_inactive(&[(id, v)]);
+    let good = host.save_state();
+    for bad in [
+        b"".to_vec(),
+        b"not a state".to_vec(),
+        good[..good.len() / 2].to_vec(),
+        vec![0xff; 4096],
+    ] {
+        let result = host.load_state(&bad);
+        assert!(result.is_err(), "{} bytes of garbage accepted", bad.len());
+        let now = host.value(id).unwrap();
+        assert!(
+            (now - v).abs() < 1e-9,
+            "a refused state changed a parameter"
+        );
+    }
+    host.activate(48_000.0, 64);
+    assert!(host.render_fixed(&noise(1, 0.5, 1000), 64, &[]).is_finite());
+}
+
+#[test]
+fn survives_deactivate_reactivate_cycles() {
+    let mut host = Host::new();
+    let input = noise(9, 0.5, 2_000);
+    for cycle in 0..20 {
+        let rate = RATES[cycle % RATES.len()];
+        let block = MAX_BLOCKS[cycle % MAX_BLOCKS.len()];
+        host.activate(rate, block);
+        let out = host.render_fixed(&input, block, &[]);
+        assert!(out.bit_identical(&input), "cycle {cycle}");
+        host.deactivate();
+    }
+}
+
+#[test]
+fn a_thousand_random_automation_events_give_finite_bounded_output() {
+    let mut host = Host::active(48_000.0, 1024);
+    let params: Vec<_> = host
+        .params()
+        .into_iter()
+        .filter(|p| {
+            !p.flags
+                .contains(clack_extensions::params::ParamInfoFlags::IS_HIDDEN)
+        })
+        .collect();
+    let input = noise(21, 1.0, 96_000);
+    let mut rng = Rng::new(99);
+    let automation: Vec<Automation> = (0..1000)
+        .map(|_| {
+            let p = &params[rng.range(0, params.len() - 1)];
+            let v = p.min + (p.max - p.min) * rng.unit();
+            Automation {
+                frame: rng.range(0, input.len() - 1) as u64,
+                id: p.id,
+                value: if p.is_stepped() { v.round() } else { v },
+            }
+        })
+        .collect();
+    let out = host.render(&input, &mut || rng.range(1, 1024), &automation);
+    assert!(out.is_finite());
+    // Two +24 dB trims are the most gain the chain can apply.
+    let bound = input.peak() * db(48.0) as f32 * 1.001;
+    println!("peak out {} (bound {bound})", out.peak());
+    assert!(out.peak() <= bound);
+}
+
+#[test]
+fn bypass_is_click_free_and_exact_when_settled() {
+    let rate = 48_000.0;
+    let mut host = Host::active(rate, 256);
+    let (gain_id, gain_v) = parsed(&mut host, "Output Gain", "-12 dB");
+    let bypass = host.param("Bypass");
+    assert!(bypass
+        .flags
+        .contains(clack_extensions::params::ParamInfoFlags::IS_BYPASS));
+    let input = sine(rate, 100.0, 0.5, 48_000);
+    let out = host.render_fixed(
+        &input,
+        256,
+        &[
+            Automation {
+                frame: 0,
+                id: gain_id,
+                value: gain_v,
+            },
+            Automation {
+                frame: 24_000,
+                id: bypass.id,
+                value: 1.0,
+            },
+        ],
+    );
+    // Settled bypass is the input, bit for bit.
+    let tail = 24_000 + (0.02 * rate) as usize;
+    let settled = Stereo {
+        left: out.left[tail..].to_vec(),
+        right: out.right[tail..].to_vec(),
+    };
+    let dry = Stereo {
+        left: input.left[tail..].to_vec(),
+        right: input.right[tail..].to_vec(),
+    };
+    assert!(
+        settled.bit_identical(&dry),
+        "settled bypass differs by {}",
+        settled.max_abs_diff(&dry)
+    );
+    // The transition is a fade: no sample step beyond what the sine itself does plus the fade.
+    let sine_step = (std::f64::consts::TAU * 100.0 / rate * 0.5) as f32;
+    let worst = out
+        .left
+        .windows(2)
+        .fold(0.0f32, |m, w| m.max((w[1] - w[0]).abs()));
+    println!("largest step {worst}, sine's own {sine_step}");
+    assert!(worst < sine_step * 1.5);
+}
+
+#[test]
+fn denormal_input_is_flushed_on_the_audio_thread() {
+    let mut host = Host::active(48_000.0, 512);
+    let tiny = f32::MIN_POSITIVE / 8.0;
+    assert!(tiny.is_subnormal());
+    let input = Stereo {
+        left: vec![tiny; 4096],
+        right: vec![-tiny; 4096],
+    };
+    let out = host.render_fixed(&input, 512, &[]);
+    // With FTZ/DAZ set around process(), subnormal operands read as zero: the unity gain stage
+    // outputs exact zeros. Without it, the subnormals would pass through unchanged.
+    assert!(
+        out.left.iter().chain(&out.right).all(|&x| x == 0.0),
+        "subnormals reached the output: {:?}",
+        &out.left[..4]
+    );
+}
+
+/// Run inside a child process by `the_allocation_guard_is_live`; aborts when the guard works.
+#[test]
+#[ignore = "run as a child process by the_allocation_guard_is_live"]
+fn alloc_guard_child() {
+    let mode = std::env::var("LACQUER_ALLOC_CHILD").unwrap_or_default();
+    let mut host = Host::active(48_000.0, 64);
+    let p = host.param("Debug: allocate in process");
+    let value = if mode == "allocate" { 1.0 } else { 0.0 };
+    let mut l = vec![0.1f32; 64];
+    let mut r = vec![0.1f32; 64];
+    host.process_block(&mut l, &mut r, &[(0, p.id, value)]);
+    host.process_block(&mut l, &mut r, &[]);
+    println!("child survived processing (mode {mode:?})");
+}
+
+#[test]
+fn the_allocation_guard_is_live() {
+    let run = |mode: &str| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "foundation::alloc_guard_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env("LACQUER_ALLOC_CHILD", mode)
+            .output()
+            .expect("spawning the child test")
+    };
+    let control = run("control");
+    assert!(
+        control.status.success(),
+        "control child failed: {}",
+        String::from_utf8_lossy(&control.stderr)
+    );
+    let caught = run("allocate");
+    let stderr = String::from_utf8_lossy(&caught.stderr);
+    println!(
+        "child status {:?}, stderr tail: {}",
+        caught.status,
+        stderr.lines().last().unwrap_or("")
+    );
+    assert!(
+        !caught.status.success(),
+        "an allocation in process() went unnoticed"
+    );
+    assert!(
+        stderr.contains("memory allocation of"),
+        "unexpected failure: {stderr}"
+    );
+}

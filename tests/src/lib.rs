@@ -1,0 +1,13 @@
+//! Lacquer's integration tests and their harness.
+//!
+//! Everything here drives the *built* bundles through real host APIs: the CLAP through
+//! `clack-host`, the VST3 through its C ABI. The bundles come from `cargo xtask test-bundle`
+//! (debug assertions and nice-plug's allocation guard on), found in `target/test-bundled/`
+//! or `$LACQUER_BUNDLE_DIR`.
+
+pub mod host;
+pub mod signal;
+pub mod vst3_probe;
+
+#[cfg(test)]
+mod foundation;
