@@ -4,6 +4,7 @@
 //! `lacquer-dsp`; all signal processing lives there.
 
 use lacquer_dsp::gain::{apply_gain_ramp, crossfade_to_dry};
+use lacquer_dsp::util::flush_non_normal;
 use nice_plug::prelude::*;
 use std::sync::Arc;
 
@@ -125,6 +126,9 @@ impl Plugin for Lacquer {
             self.wet_mix.next_block(&mut mix, n);
             crossfade_to_dry(l, &dry_l[..n], &mix[..n]);
             crossfade_to_dry(r, &dry_r[..n], &mix[..n]);
+
+            flush_non_normal(l);
+            flush_non_normal(r);
 
             start += n;
         }
