@@ -35,5 +35,5 @@ for _ in $(seq 100); do
 done
 [ -n "$window" ] || { echo "no Lacquer window appeared" >&2; exit 1; }
 sleep 1.5   # let egui lay out and paint a few frames
-import -window root "$out"
+import -window "$window" "$out"
 echo "screenshot: $out"

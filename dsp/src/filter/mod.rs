@@ -1,0 +1,7 @@
+//! Filter building blocks shared by the kernels.
+
+pub mod biquad;
+pub mod polyphase;
+
+pub use biquad::{Biquad, BiquadCoefs};
+pub use polyphase::PolyphaseInterpolator;
