@@ -158,7 +158,11 @@ mod tests {
     #[test]
     fn ids_are_unique_and_values_sane() {
         for (i, t) in TARGETS.iter().enumerate() {
-            assert!(TARGETS[i + 1..].iter().all(|u| u.id != t.id), "duplicate {}", t.id);
+            assert!(
+                TARGETS[i + 1..].iter().all(|u| u.id != t.id),
+                "duplicate {}",
+                t.id
+            );
             assert!((-3.0..=0.0).contains(&t.ceiling_dbtp), "{}", t.id);
             if let Some(l) = t.integrated_lufs {
                 assert!((-30.0..=-5.0).contains(&l), "{}", t.id);

@@ -11,3 +11,5 @@ pub mod vst3_probe;
 
 #[cfg(test)]
 mod foundation;
+#[cfg(test)]
+mod metering;

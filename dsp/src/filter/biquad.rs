@@ -17,7 +17,13 @@ pub struct BiquadCoefs {
 
 impl BiquadCoefs {
     /// The identity filter.
-    pub const IDENTITY: Self = Self { b0: 1.0, b1: 0.0, b2: 0.0, a1: 0.0, a2: 0.0 };
+    pub const IDENTITY: Self = Self {
+        b0: 1.0,
+        b1: 0.0,
+        b2: 0.0,
+        a1: 0.0,
+        a2: 0.0,
+    };
 
     /// Complex response at `freq` Hz, as (magnitude, phase in radians).
     pub fn response(&self, freq: f64, sample_rate: f64) -> (f64, f64) {
@@ -25,8 +31,14 @@ impl BiquadCoefs {
         // z^-1 = e^{-jw}
         let (c1, s1) = (w.cos(), -w.sin());
         let (c2, s2) = ((2.0 * w).cos(), -(2.0 * w).sin());
-        let num = (self.b0 + self.b1 * c1 + self.b2 * c2, self.b1 * s1 + self.b2 * s2);
-        let den = (1.0 + self.a1 * c1 + self.a2 * c2, self.a1 * s1 + self.a2 * s2);
+        let num = (
+            self.b0 + self.b1 * c1 + self.b2 * c2,
+            self.b1 * s1 + self.b2 * s2,
+        );
+        let den = (
+            1.0 + self.a1 * c1 + self.a2 * c2,
+            self.a1 * s1 + self.a2 * s2,
+        );
         let mag = (num.0.hypot(num.1)) / (den.0.hypot(den.1));
         let phase = num.1.atan2(num.0) - den.1.atan2(den.0);
         (mag, phase)
@@ -54,7 +66,11 @@ pub struct Biquad {
 
 impl Biquad {
     pub fn new(coefs: BiquadCoefs) -> Self {
-        Self { coefs, s1: 0.0, s2: 0.0 }
+        Self {
+            coefs,
+            s1: 0.0,
+            s2: 0.0,
+        }
     }
 
     pub fn reset(&mut self) {
@@ -100,7 +116,13 @@ mod tests {
     #[test]
     fn response_matches_a_measured_sine() {
         // A one-pole-ish lowpass; its steady-state sine gain must equal response().
-        let c = BiquadCoefs { b0: 0.2, b1: 0.2, b2: 0.0, a1: -0.6, a2: 0.0 };
+        let c = BiquadCoefs {
+            b0: 0.2,
+            b1: 0.2,
+            b2: 0.0,
+            a1: -0.6,
+            a2: 0.0,
+        };
         let (fs, f) = (48_000.0, 3_000.0);
         let mut bq = Biquad::new(c);
         let mut square_sum = 0.0;
@@ -113,6 +135,9 @@ mod tests {
         // 3 kHz fits 24000 samples exactly, so RMS * sqrt 2 is the amplitude.
         let amplitude = (2.0 * square_sum / 24_000.0).sqrt();
         let expected = c.response(f, fs).0;
-        assert!((amplitude - expected).abs() < 1e-6, "{amplitude} vs {expected}");
+        assert!(
+            (amplitude - expected).abs() < 1e-6,
+            "{amplitude} vs {expected}"
+        );
     }
 }

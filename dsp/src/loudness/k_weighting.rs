@@ -55,7 +55,9 @@ pub struct KWeighting {
 impl KWeighting {
     pub fn new(sample_rate: f64) -> Self {
         let [a, b] = k_weighting(sample_rate);
-        Self { stages: [Biquad::new(a), Biquad::new(b)] }
+        Self {
+            stages: [Biquad::new(a), Biquad::new(b)],
+        }
     }
 
     pub fn reset(&mut self) {

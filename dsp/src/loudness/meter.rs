@@ -28,7 +28,10 @@ pub struct LoudnessMeter {
     filters: [KWeighting; MAX_CHANNELS],
     subblock_len: usize,
     subblock_pos: usize,
-    subblock_energy: f64,
+    /// Sum of squares per channel in the current sub-block. Accumulated sample by sample into
+    /// these, never through per-call partial sums, so the result is bit-identical however the
+    /// host splits its blocks.
+    channel_energy: [f64; MAX_CHANNELS],
     /// Channel-weighted sums of squares of the last 300 sub-blocks (zeros before the start, as
     /// if the programme were preceded by silence).
     energies: Box<[f64]>,
@@ -53,7 +56,7 @@ impl LoudnessMeter {
             filters: [KWeighting::new(sample_rate); MAX_CHANNELS],
             subblock_len: ((sample_rate / SUBBLOCKS_PER_SECOND).round() as usize).max(1),
             subblock_pos: 0,
-            subblock_energy: 0.0,
+            channel_energy: [0.0; MAX_CHANNELS],
             energies: vec![0.0; SHORT_TERM_SUBBLOCKS].into_boxed_slice(),
             ring_pos: 0,
             subblocks_seen: 0,
@@ -79,7 +82,7 @@ impl LoudnessMeter {
     pub fn reset(&mut self) {
         self.filters.iter_mut().for_each(KWeighting::reset);
         self.subblock_pos = 0;
-        self.subblock_energy = 0.0;
+        self.channel_energy = [0.0; MAX_CHANNELS];
         self.energies.fill(0.0);
         self.ring_pos = 0;
         self.subblocks_seen = 0;
@@ -100,12 +103,12 @@ impl LoudnessMeter {
             let run = (self.subblock_len - self.subblock_pos).min(frames - start);
             for (ch, samples) in channels.iter().enumerate().take(self.channels) {
                 let filter = &mut self.filters[ch];
-                let mut sum = 0.0;
+                let mut sum = self.channel_energy[ch];
                 for &x in &samples[start..start + run] {
                     let y = filter.tick(x as f64);
                     sum += y * y;
                 }
-                self.subblock_energy += self.weights[ch] * sum;
+                self.channel_energy[ch] = sum;
             }
             start += run;
             self.subblock_pos += run;
@@ -122,9 +125,12 @@ impl LoudnessMeter {
 
     fn end_subblock(&mut self) {
         let len = SHORT_TERM_SUBBLOCKS;
-        self.energies[self.ring_pos] = self.subblock_energy;
+        let channels = self.channels;
+        self.energies[self.ring_pos] = (0..channels)
+            .map(|ch| self.weights[ch] * self.channel_energy[ch])
+            .sum();
+        self.channel_energy = [0.0; MAX_CHANNELS];
         self.ring_pos = (self.ring_pos + 1) % len;
-        self.subblock_energy = 0.0;
         self.subblock_pos = 0;
         self.subblocks_seen += 1;
         for f in &mut self.filters[..self.channels] {
@@ -143,7 +149,7 @@ impl LoudnessMeter {
         self.max_momentary_power = self.max_momentary_power.max(self.momentary_power);
         self.max_short_term_power = self.max_short_term_power.max(self.short_term_power);
 
-        if self.subblocks_seen % HOP_SUBBLOCKS == 0 {
+        if self.subblocks_seen.is_multiple_of(HOP_SUBBLOCKS) {
             if self.subblocks_seen >= MOMENTARY_SUBBLOCKS as u64 {
                 self.gating_blocks.add(self.momentary_power);
             }
@@ -174,7 +180,11 @@ impl LoudnessMeter {
     /// Integrated (programme) loudness since the last reset, gated per BS.1770-4; `-inf` until
     /// the first 400 ms block above -70 LUFS.
     pub fn integrated_lufs(&self) -> f64 {
-        power_to_lufs(self.gating_blocks.gated_mean_power(INTEGRATED_RELATIVE_GATE_LU).0)
+        power_to_lufs(
+            self.gating_blocks
+                .gated_mean_power(INTEGRATED_RELATIVE_GATE_LU)
+                .0,
+        )
     }
 
     /// Loudness range (EBU Tech 3342) since the last reset, in LU; 0 until there is a

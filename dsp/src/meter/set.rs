@@ -47,7 +47,8 @@ pub struct MeterSet {
     subblock_pos: usize,
     sub_true_peak: f32,
     sub_sample_peak: f32,
-    sub_square_sum: f64,
+    /// Per channel, accumulated sample by sample (block-size invariant; see `LoudnessMeter`).
+    sub_square_sum: [f64; 2],
     /// Per 10 ms sub-block of the last 3 s: (true peak, sample peak, sum of squares of both
     /// channels).
     ring: Box<[(f32, f32, f64)]>,
@@ -68,7 +69,7 @@ impl MeterSet {
             subblock_pos: 0,
             sub_true_peak: 0.0,
             sub_sample_peak: 0.0,
-            sub_square_sum: 0.0,
+            sub_square_sum: [0.0; 2],
             ring: vec![(0.0, 0.0, 0.0); WINDOW_SUBBLOCKS].into_boxed_slice(),
             ring_pos: 0,
             snapshot_true_peak: [0.0; 2],
@@ -84,7 +85,7 @@ impl MeterSet {
         self.subblock_pos = 0;
         self.sub_true_peak = 0.0;
         self.sub_sample_peak = 0.0;
-        self.sub_square_sum = 0.0;
+        self.sub_square_sum = [0.0; 2];
         self.ring.fill((0.0, 0.0, 0.0));
         self.ring_pos = 0;
         self.snapshot_true_peak = [0.0; 2];
@@ -101,9 +102,9 @@ impl MeterSet {
             self.loudness.process_stereo(l, r);
             self.true_peak.process(&[l, r]);
             self.stereo.process(l, r);
-            let mut squares = 0.0f64;
             for (ch, samples) in [l, r].into_iter().enumerate() {
                 let mut peak = 0.0f32;
+                let mut squares = self.sub_square_sum[ch];
                 for &x in samples {
                     peak = peak.max(x.abs());
                     squares += (x as f64) * (x as f64);
@@ -113,8 +114,8 @@ impl MeterSet {
                 self.snapshot_true_peak[ch] = self.snapshot_true_peak[ch].max(true_peak);
                 self.sub_sample_peak = self.sub_sample_peak.max(peak);
                 self.sub_true_peak = self.sub_true_peak.max(true_peak);
+                self.sub_square_sum[ch] = squares;
             }
-            self.sub_square_sum += squares;
             start += run;
             self.subblock_pos += run;
             if self.subblock_pos == self.subblock_len {
@@ -124,12 +125,13 @@ impl MeterSet {
     }
 
     fn end_subblock(&mut self) {
-        self.ring[self.ring_pos] = (self.sub_true_peak, self.sub_sample_peak, self.sub_square_sum);
+        let squares = self.sub_square_sum[0] + self.sub_square_sum[1];
+        self.ring[self.ring_pos] = (self.sub_true_peak, self.sub_sample_peak, squares);
         self.ring_pos = (self.ring_pos + 1) % WINDOW_SUBBLOCKS;
         self.max_sample_peak = self.max_sample_peak.max(self.sub_sample_peak);
         self.sub_true_peak = 0.0;
         self.sub_sample_peak = 0.0;
-        self.sub_square_sum = 0.0;
+        self.sub_square_sum = [0.0; 2];
         self.subblock_pos = 0;
     }
 

@@ -286,7 +286,11 @@ impl SpectrumAnalyzer {
         let bin_hz = self.sample_rate / self.settings.size as f64;
         let nyquist = self.sample_rate / 2.0;
         for i in 0..n {
-            let t = if n > 1 { i as f64 / (n - 1) as f64 } else { 0.0 };
+            let t = if n > 1 {
+                i as f64 / (n - 1) as f64
+            } else {
+                0.0
+            };
             let f = f_min * (f_max / f_min).powf(t);
             if f >= nyquist {
                 average_db[i] = f32::NEG_INFINITY;
@@ -335,7 +339,9 @@ mod tests {
     use std::f64::consts::TAU;
 
     fn sine(rate: f64, freq: f64, amp: f64, n: usize) -> Vec<f32> {
-        (0..n).map(|i| (amp * (TAU * freq * i as f64 / rate).sin()) as f32).collect()
+        (0..n)
+            .map(|i| (amp * (TAU * freq * i as f64 / rate).sin()) as f32)
+            .collect()
     }
 
     fn level_at(a: &mut SpectrumAnalyzer, f: f64) -> f32 {
@@ -370,7 +376,11 @@ mod tests {
         for size in [2048, 4096, 8192, 16384, 32768] {
             let mut a = SpectrumAnalyzer::new(
                 rate,
-                SpectrumSettings { size, smoothing: Smoothing::ThirdOctave, ..Default::default() },
+                SpectrumSettings {
+                    size,
+                    smoothing: Smoothing::ThirdOctave,
+                    ..Default::default()
+                },
             );
             let f = 40.0 * rate / size as f64;
             a.push(&sine(rate, f, 0.5, 100_000));
@@ -389,7 +399,13 @@ mod tests {
         let (mut tap, mut source) = spectrum_channel(1024);
         let x = vec![0.25f32; 4096];
         tap.push_stereo(&x, &x); // more than fits: the rest is dropped, not waited for
-        let mut a = SpectrumAnalyzer::new(48_000.0, SpectrumSettings { size: 2048, ..Default::default() });
+        let mut a = SpectrumAnalyzer::new(
+            48_000.0,
+            SpectrumSettings {
+                size: 2048,
+                ..Default::default()
+            },
+        );
         let frames = source.drain_into(&mut a);
         assert_eq!(frames, 2, "1024 samples at hop 512");
     }

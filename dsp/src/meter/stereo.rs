@@ -13,7 +13,12 @@ pub struct StereoMeter {
 
 impl StereoMeter {
     pub fn new(sample_rate: f64, window_ms: f64) -> Self {
-        let mut m = Self { decay: 0.0, ll: 0.0, rr: 0.0, lr: 0.0 };
+        let mut m = Self {
+            decay: 0.0,
+            ll: 0.0,
+            rr: 0.0,
+            lr: 0.0,
+        };
         m.set_window(sample_rate, window_ms);
         m
     }
@@ -86,9 +91,13 @@ mod tests {
 
     #[test]
     fn mono_is_plus_one_antiphase_minus_one_independent_near_zero() {
-        let x: Vec<f32> = (0..96_000).map(|n| ((n as f32) * 0.05).sin() * 0.5).collect();
+        let x: Vec<f32> = (0..96_000)
+            .map(|n| ((n as f32) * 0.05).sin() * 0.5)
+            .collect();
         let neg: Vec<f32> = x.iter().map(|v| -v).collect();
-        let y: Vec<f32> = (0..96_000).map(|n| ((n as f32) * 0.0713).sin() * 0.5).collect();
+        let y: Vec<f32> = (0..96_000)
+            .map(|n| ((n as f32) * 0.0713).sin() * 0.5)
+            .collect();
         assert!((run(&x, &x).correlation() - 1.0).abs() < 1e-9);
         assert!((run(&x, &neg).correlation() + 1.0).abs() < 1e-9);
         assert!(run(&x, &y).correlation().abs() < 0.05);
@@ -98,7 +107,9 @@ mod tests {
 
     #[test]
     fn balance_shows_the_louder_side() {
-        let x: Vec<f32> = (0..96_000).map(|n| ((n as f32) * 0.05).sin() * 0.5).collect();
+        let x: Vec<f32> = (0..96_000)
+            .map(|n| ((n as f32) * 0.05).sin() * 0.5)
+            .collect();
         let half: Vec<f32> = x.iter().map(|v| v * 0.5).collect();
         assert!((run(&half, &x).balance_db() - 6.02).abs() < 0.05);
     }

@@ -45,13 +45,10 @@ impl TruePeakMeter {
 
     pub fn process(&mut self, channels: &[&[f32]]) {
         for (ch, samples) in channels.iter().enumerate().take(self.channels) {
-            let history = &mut self.history[ch];
-            let mut peak = self.window_peak[ch];
-            for &x in samples.iter() {
-                let y = self.interpolator.push(history, x);
-                let m = y.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-                peak = peak.max(m);
-            }
+            let block_peak = self
+                .interpolator
+                .max_abs_block(&mut self.history[ch], samples);
+            let peak = self.window_peak[ch].max(block_peak);
             self.window_peak[ch] = peak;
             self.max_peak[ch] = self.max_peak[ch].max(peak);
         }
@@ -69,7 +66,9 @@ impl TruePeakMeter {
 
     /// Highest true peak over all channels since the last reset, in dBTP.
     pub fn max_dbtp(&self) -> f64 {
-        let m = self.max_peak[..self.channels].iter().fold(0.0f32, |a, &b| a.max(b));
+        let m = self.max_peak[..self.channels]
+            .iter()
+            .fold(0.0f32, |a, &b| a.max(b));
         super::amplitude_db(m as f64)
     }
 }
@@ -86,7 +85,11 @@ mod tests {
         (0..frames)
             .map(|n| {
                 let edge = n.min(frames - 1 - n);
-                let g = if edge < fade { 0.5 - 0.5 * (PI * edge as f64 / fade as f64).cos() } else { 1.0 };
+                let g = if edge < fade {
+                    0.5 - 0.5 * (PI * edge as f64 / fade as f64).cos()
+                } else {
+                    1.0
+                };
                 (g * amp * (TAU * freq * n as f64 / rate + phase_deg * PI / 180.0).sin()) as f32
             })
             .collect()
@@ -101,7 +104,11 @@ mod tests {
         m.process(&[&x]);
         println!("sample peak {sample_peak}, true peak {}", m.max_peak(0));
         assert!((sample_peak - 0.3536).abs() < 1e-3);
-        assert!((m.max_dbtp() - (-6.02)).abs() < 0.01, "{} dBTP", m.max_dbtp());
+        assert!(
+            (m.max_dbtp() - (-6.02)).abs() < 0.01,
+            "{} dBTP",
+            m.max_dbtp()
+        );
     }
 
     #[test]
