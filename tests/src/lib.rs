@@ -12,4 +12,7 @@ pub mod vst3_probe;
 #[cfg(test)]
 mod foundation;
 #[cfg(test)]
+mod limiter;
+#[cfg(test)]
 mod metering;
+pub mod reference;

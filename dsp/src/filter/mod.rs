@@ -4,4 +4,4 @@ pub mod biquad;
 pub mod polyphase;
 
 pub use biquad::{Biquad, BiquadCoefs};
-pub use polyphase::PolyphaseInterpolator;
+pub use polyphase::{PolyphaseInterpolator, SegmentPeakState};

@@ -1,0 +1,466 @@
+//! Look-ahead brickwall limiter with a true-peak mode.
+//!
+//! Signal flow per channel: drive -> peak detector -> required gain -> sliding minimum over the
+//! look-ahead window (hold) -> release -> two cascaded moving averages (the attack shape) ->
+//! gain applied to the input delayed by the latency.
+//!
+//! Why it never lets a peak through: the two moving averages span at most `L + 1` samples
+//! and the hold covers `L + 1` samples, so every value averaged into the gain for an output
+//! sample already contains that sample's own requirement; an average of numbers that are all
+//! at or below a bound is at or below it. The attack is therefore a smooth S-shaped fade that
+//! arrives exactly at the peak, and there is no overshoot to trim afterwards.
+//!
+//! True-peak mode: the detector sees the signal between the samples through an 8x polyphase
+//! interpolator with parabolic refinement of every crest (see `segment_peaks`), and each
+//! sample's requirement covers the segments on both sides of it. Sample-peak mode uses the
+//! samples themselves. Both modes have the same latency, so switching never shifts the audio.
+
+use crate::filter::{PolyphaseInterpolator, SegmentPeakState};
+use crate::util::{db_to_gain, SlidingMin};
+
+const DETECT_PHASES: usize = 8;
+const DETECT_TAPS: usize = 64;
+type Detector = PolyphaseInterpolator<DETECT_PHASES, DETECT_TAPS>;
+/// Detection delay: the interpolator's delay plus one sample so a sample's requirement can
+/// include the segment after it.
+const DETECT_DELAY: usize = Detector::SEGMENT_LATENCY + 1;
+const CHUNK: usize = 64;
+
+pub const MAX_LOOKAHEAD_MS: f64 = 10.0;
+pub const MIN_LOOKAHEAD_MS: f64 = 0.5;
+/// Input drive smoothing (one pole), so automating drive never zips.
+const DRIVE_SMOOTHING_MS: f64 = 20.0;
+
+/// User settings in audio units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LimiterParams {
+    /// Output ceiling, dBFS (dBTP in true-peak mode), -12..0.
+    pub ceiling_db: f64,
+    /// Input drive, 0..24 dB.
+    pub drive_db: f64,
+    /// Look-ahead (and attack) time, 0.5..10 ms.
+    pub lookahead_ms: f64,
+    /// Release time constant, 1..1000 ms.
+    pub release_ms: f64,
+    /// Stereo link, 0 (independent) .. 1 (both channels get the same gain).
+    pub link: f64,
+    /// Detect inter-sample peaks (true peak) rather than sample values.
+    pub true_peak: bool,
+}
+
+impl Default for LimiterParams {
+    fn default() -> Self {
+        Self {
+            ceiling_db: -1.0,
+            drive_db: 0.0,
+            lookahead_ms: 5.0,
+            release_ms: 100.0,
+            link: 1.0,
+            true_peak: true,
+        }
+    }
+}
+
+impl LimiterParams {
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |name: &str, v: f64, lo: f64, hi: f64, unit: &str| {
+            if v.is_finite() && (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "limiter {name} must be {lo} to {hi} {unit}, got {v}"
+                ))
+            }
+        };
+        check("ceiling", self.ceiling_db, -12.0, 0.0, "dB")?;
+        check("drive", self.drive_db, 0.0, 24.0, "dB")?;
+        check(
+            "look-ahead",
+            self.lookahead_ms,
+            MIN_LOOKAHEAD_MS,
+            MAX_LOOKAHEAD_MS,
+            "ms",
+        )?;
+        check("release", self.release_ms, 1.0, 1000.0, "ms")?;
+        check("link", self.link, 0.0, 1.0, "")
+    }
+
+    /// The same settings forced into range (what the audio thread uses).
+    pub fn clamped(&self) -> Self {
+        let c = |v: f64, lo: f64, hi: f64, default: f64| {
+            if v.is_finite() {
+                v.clamp(lo, hi)
+            } else {
+                default
+            }
+        };
+        let d = Self::default();
+        Self {
+            ceiling_db: c(self.ceiling_db, -12.0, 0.0, d.ceiling_db),
+            drive_db: c(self.drive_db, 0.0, 24.0, d.drive_db),
+            lookahead_ms: c(
+                self.lookahead_ms,
+                MIN_LOOKAHEAD_MS,
+                MAX_LOOKAHEAD_MS,
+                d.lookahead_ms,
+            ),
+            release_ms: c(self.release_ms, 1.0, 1000.0, d.release_ms),
+            link: c(self.link, 0.0, 1.0, d.link),
+            true_peak: self.true_peak,
+        }
+    }
+}
+
+/// Moving average whose output is exactly 1.0 whenever every value in it is 1.0, so a limiter
+/// that is not limiting is bit-transparent.
+struct MovingAverage {
+    ring: Box<[f64]>,
+    len: usize,
+    pos: usize,
+    sum: f64,
+    below_one: usize,
+}
+
+impl MovingAverage {
+    fn new(max_len: usize) -> Self {
+        Self {
+            ring: vec![1.0; max_len.max(1)].into_boxed_slice(),
+            len: 1,
+            pos: 0,
+            sum: 1.0,
+            below_one: 0,
+        }
+    }
+
+    fn set_len(&mut self, len: usize) {
+        self.len = len.clamp(1, self.ring.len());
+        self.reset();
+    }
+
+    fn reset(&mut self) {
+        self.ring[..self.len].fill(1.0);
+        self.pos = 0;
+        self.sum = self.len as f64;
+        self.below_one = 0;
+    }
+
+    #[inline]
+    fn push(&mut self, x: f64) -> f64 {
+        let old = std::mem::replace(&mut self.ring[self.pos], x);
+        self.pos = if self.pos + 1 == self.len {
+            0
+        } else {
+            self.pos + 1
+        };
+        self.below_one = self.below_one + usize::from(x < 1.0) - usize::from(old < 1.0);
+        if self.below_one == 0 {
+            // Also re-anchors the running sum, so rounding never accumulates across passages.
+            self.sum = self.len as f64;
+            1.0
+        } else {
+            self.sum += x - old;
+            self.sum / self.len as f64
+        }
+    }
+}
+
+/// Required gain -> applied gain for one channel (or for both when linked).
+struct GainPath {
+    hold: SlidingMin,
+    envelope: f64,
+    attack_a: MovingAverage,
+    attack_b: MovingAverage,
+}
+
+impl GainPath {
+    fn new(max_lookahead: usize) -> Self {
+        Self {
+            hold: SlidingMin::new(max_lookahead + 1),
+            envelope: 1.0,
+            attack_a: MovingAverage::new(max_lookahead + 2),
+            attack_b: MovingAverage::new(max_lookahead + 2),
+        }
+    }
+
+    fn configure(&mut self, lookahead: usize) {
+        // Hold over L + 1 samples; the two averages together span L + 1 samples too.
+        self.hold.set_window(lookahead + 1);
+        let a = (lookahead + 2) / 2;
+        self.attack_a.set_len(a);
+        self.attack_b.set_len(lookahead + 2 - a);
+        self.envelope = 1.0;
+    }
+
+    fn reset(&mut self) {
+        self.hold.reset();
+        self.attack_a.reset();
+        self.attack_b.reset();
+        self.envelope = 1.0;
+    }
+
+    #[inline]
+    fn next(&mut self, required: f64, release: f64) -> f64 {
+        let held = self.hold.push(required);
+        self.envelope = held.min(self.envelope + (1.0 - self.envelope) * release);
+        let smoothed = self.attack_a.push(self.envelope);
+        self.attack_b.push(smoothed)
+    }
+}
+
+pub struct Limiter {
+    sample_rate: f64,
+    params: LimiterParams,
+    lookahead: usize,
+    ceiling: f64,
+    release_coef: f64,
+    drive: f64,
+    drive_target: f64,
+    drive_coef: f64,
+    detector: Detector,
+    detect_state: [SegmentPeakState<DETECT_TAPS>; 2],
+    previous_segment: [f32; 2],
+    delay: [Box<[f32]>; 2],
+    delay_pos: usize,
+    paths: [GainPath; 2],
+    min_gain: f64,
+}
+
+impl Limiter {
+    /// Allocates for the longest look-ahead at `sample_rate`.
+    pub fn new(sample_rate: f64, params: LimiterParams) -> Self {
+        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
+        let max_lookahead = Self::lookahead_samples(sample_rate, MAX_LOOKAHEAD_MS);
+        let delay_len = max_lookahead + DETECT_DELAY + 1;
+        let mut limiter = Self {
+            sample_rate,
+            params,
+            lookahead: 1,
+            ceiling: 1.0,
+            release_coef: 0.0,
+            drive: 1.0,
+            drive_target: 1.0,
+            drive_coef: 1.0 - (-1.0 / (DRIVE_SMOOTHING_MS * 1e-3 * sample_rate)).exp(),
+            detector: Detector::new(8.0),
+            detect_state: Default::default(),
+            previous_segment: [0.0; 2],
+            delay: [
+                vec![0.0; delay_len].into_boxed_slice(),
+                vec![0.0; delay_len].into_boxed_slice(),
+            ],
+            delay_pos: 0,
+            paths: [GainPath::new(max_lookahead), GainPath::new(max_lookahead)],
+            min_gain: 1.0,
+        };
+        limiter.set_params(params);
+        limiter.drive = limiter.drive_target;
+        limiter.reset();
+        limiter
+    }
+
+    fn lookahead_samples(sample_rate: f64, ms: f64) -> usize {
+        ((ms * 1e-3 * sample_rate).round() as usize).max(1)
+    }
+
+    /// Apply new settings. A new look-ahead changes the latency and restarts the gain path;
+    /// everything else takes effect smoothly.
+    pub fn set_params(&mut self, params: LimiterParams) {
+        let p = params.clamped();
+        let lookahead = Self::lookahead_samples(self.sample_rate, p.lookahead_ms);
+        if lookahead != self.lookahead {
+            self.lookahead = lookahead;
+            for path in &mut self.paths {
+                path.configure(lookahead);
+            }
+        }
+        self.ceiling = db_to_gain(p.ceiling_db as f32) as f64;
+        self.release_coef = 1.0 - (-1.0 / (p.release_ms * 1e-3 * self.sample_rate)).exp();
+        self.drive_target = 10f64.powf(p.drive_db / 20.0);
+        self.params = p;
+    }
+
+    pub fn params(&self) -> LimiterParams {
+        self.params
+    }
+
+    /// Delay from input to output in samples: look-ahead plus the detector's delay.
+    pub fn latency(&self) -> usize {
+        self.lookahead + DETECT_DELAY
+    }
+
+    pub fn reset(&mut self) {
+        self.detect_state
+            .iter_mut()
+            .for_each(SegmentPeakState::reset);
+        self.previous_segment = [0.0; 2];
+        self.delay.iter_mut().for_each(|d| d.fill(0.0));
+        self.delay_pos = 0;
+        self.paths.iter_mut().for_each(GainPath::reset);
+        self.drive = self.drive_target;
+        self.min_gain = 1.0;
+    }
+
+    /// Deepest gain reduction since the last call, in dB (0 or negative), for the meters.
+    pub fn take_gain_reduction_db(&mut self) -> f64 {
+        let g = std::mem::replace(&mut self.min_gain, 1.0);
+        20.0 * g.log10()
+    }
+
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let frames = left.len().min(right.len());
+        let mut start = 0;
+        while start < frames {
+            let n = CHUNK.min(frames - start);
+            self.process_chunk(&mut left[start..start + n], &mut right[start..start + n]);
+            start += n;
+        }
+    }
+
+    fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len();
+        // Drive, per sample (smoothed).
+        let mut drives = [0.0f64; CHUNK];
+        for d in drives[..n].iter_mut() {
+            let diff = self.drive_target - self.drive;
+            self.drive = if diff.abs() <= 1e-9 * self.drive_target {
+                self.drive_target
+            } else {
+                self.drive + diff * self.drive_coef
+            };
+            *d = self.drive;
+        }
+        for (l, r, d) in left
+            .iter_mut()
+            .zip(right.iter_mut())
+            .zip(&drives[..n])
+            .map(|((l, r), d)| (l, r, d))
+        {
+            if *d != 1.0 {
+                *l = (*l as f64 * d) as f32;
+                *r = (*r as f64 * d) as f32;
+            }
+        }
+
+        // Peak of each sample's neighbourhood, `DETECT_DELAY` samples late.
+        let mut peaks = [[0.0f32; CHUNK]; 2];
+        let delay_len = self.delay[0].len();
+        if self.params.true_peak {
+            let mut segments = [0.0f32; CHUNK];
+            for (ch, input) in [&*left, &*right].into_iter().enumerate() {
+                self.detector
+                    .segment_peaks(&mut self.detect_state[ch], input, &mut segments[..n]);
+                let mut previous = self.previous_segment[ch];
+                for (p, &s) in peaks[ch][..n].iter_mut().zip(&segments[..n]) {
+                    *p = s.max(previous);
+                    previous = s;
+                }
+                self.previous_segment[ch] = previous;
+            }
+        }
+
+        let ceiling = self.ceiling;
+        let release = self.release_coef;
+        let link = self.params.link;
+        let total_delay = self.latency();
+        for i in 0..n {
+            let pos = self.delay_pos;
+            self.delay[0][pos] = left[i];
+            self.delay[1][pos] = right[i];
+            let read = |back: usize| (pos + delay_len - back) % delay_len;
+            if !self.params.true_peak {
+                peaks[0][i] = self.delay[0][read(DETECT_DELAY)].abs();
+                peaks[1][i] = self.delay[1][read(DETECT_DELAY)].abs();
+            }
+            let (pl, pr) = (peaks[0][i] as f64, peaks[1][i] as f64);
+            let required = |p: f64| if p > ceiling { ceiling / p } else { 1.0 };
+            let (gl, gr) = if link >= 1.0 {
+                let g = self.paths[0].next(required(pl.max(pr)), release);
+                (g, g)
+            } else {
+                let both = pl.max(pr);
+                let gl = self.paths[0].next(required(link * both + (1.0 - link) * pl), release);
+                let gr = self.paths[1].next(required(link * both + (1.0 - link) * pr), release);
+                (gl, gr)
+            };
+            self.min_gain = self.min_gain.min(gl.min(gr));
+            let out = read(total_delay);
+            let c = ceiling as f32;
+            // The clamp only catches rounding in the last bit: the gain already meets the ceiling.
+            left[i] = ((self.delay[0][out] as f64 * gl) as f32).clamp(-c, c);
+            right[i] = ((self.delay[1][out] as f64 * gr) as f32).clamp(-c, c);
+            self.delay_pos = if pos + 1 == delay_len { 0 } else { pos + 1 };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(rate: f64, freq: f64, amp: f64, frames: usize) -> Vec<f32> {
+        (0..frames)
+            .map(|n| (amp * (std::f64::consts::TAU * freq * n as f64 / rate).sin()) as f32)
+            .collect()
+    }
+
+    #[test]
+    fn below_threshold_is_a_pure_delay() {
+        let rate = 48_000.0;
+        let mut lim = Limiter::new(
+            rate,
+            LimiterParams {
+                ceiling_db: -1.0,
+                ..Default::default()
+            },
+        );
+        let x = sine(rate, 440.0, 0.5, 20_000);
+        let (mut l, mut r) = (x.clone(), x.clone());
+        lim.process(&mut l, &mut r);
+        let d = lim.latency();
+        assert!(l[d..]
+            .iter()
+            .zip(&x)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert!(l[..d].iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn sample_peak_mode_never_exceeds_the_ceiling() {
+        let rate = 44_100.0;
+        let p = LimiterParams {
+            ceiling_db: -3.0,
+            drive_db: 12.0,
+            true_peak: false,
+            lookahead_ms: 1.0,
+            ..Default::default()
+        };
+        let mut lim = Limiter::new(rate, p);
+        let mut l: Vec<f32> = (0..50_000)
+            .map(|i| if (i / 300) % 2 == 0 { 0.9 } else { -0.9 })
+            .collect();
+        let mut r = l.clone();
+        lim.process(&mut l, &mut r);
+        let c = db_to_gain(-3.0);
+        assert!(
+            l.iter().chain(&r).all(|v| v.abs() <= c),
+            "max {}",
+            l.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+        );
+    }
+
+    #[test]
+    fn validate_names_the_bad_setting() {
+        let p = LimiterParams {
+            release_ms: 0.0,
+            ..Default::default()
+        };
+        assert!(p.validate().unwrap_err().contains("release"));
+        assert!(LimiterParams::default().validate().is_ok());
+        let wild = LimiterParams {
+            ceiling_db: f64::NAN,
+            lookahead_ms: 1e9,
+            ..Default::default()
+        }
+        .clamped();
+        assert!(wild.validate().is_ok());
+    }
+}
