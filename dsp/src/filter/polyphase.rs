@@ -99,6 +99,19 @@ impl<const P: usize, const T: usize> PolyphaseInterpolator<P, T> {
     }
 }
 
+/// One phase's output for `LANES` consecutive inputs: `buf` starts at the oldest input of the
+/// first window. One broadcast tap times a run of inputs per step, which vectorises cleanly.
+#[inline(always)]
+fn lanes_of_phase<const T: usize>(taps: &[f32; T], buf: &[f32]) -> [f32; LANES] {
+    let mut acc = [0.0f32; LANES];
+    for (j, &c) in taps.iter().enumerate() {
+        for (a, &x) in acc.iter_mut().zip(&buf[j..j + LANES]) {
+            *a += c * x;
+        }
+    }
+    acc
+}
+
 impl<const P: usize, const T: usize> PolyphaseInterpolator<P, T> {
     /// The largest |value| of the interpolated signal over `input`, for peak metering.
     ///
@@ -119,13 +132,7 @@ impl<const P: usize, const T: usize> PolyphaseInterpolator<P, T> {
             for taps in &self.reversed[1..] {
                 let mut start = 0;
                 while start < n {
-                    let mut acc = [0.0f32; LANES];
-                    for (j, &c) in taps.iter().enumerate() {
-                        let window = &buf[start + j..start + j + LANES];
-                        for (a, &x) in acc.iter_mut().zip(window) {
-                            *a += c * x;
-                        }
-                    }
+                    let acc = lanes_of_phase(taps, &buf[start..]);
                     // Lanes past the end of a short final chunk read stale buffer contents;
                     // they are left out of the peak.
                     let valid = (n - start).min(LANES);
@@ -198,13 +205,7 @@ impl<const P: usize, const T: usize> PolyphaseInterpolator<P, T> {
             for (p, taps) in self.reversed.iter().enumerate().skip(1) {
                 let mut start = 0;
                 while start < n {
-                    let mut acc = [0.0f32; LANES];
-                    for (j, &c) in taps.iter().enumerate() {
-                        let window = &buf[start + j..start + j + LANES];
-                        for (a, &x) in acc.iter_mut().zip(window) {
-                            *a += c * x;
-                        }
-                    }
+                    let acc = lanes_of_phase(taps, &buf[start..]);
                     for (k, a) in acc.iter().enumerate().take((n - start).min(LANES)) {
                         z[(start + k + 2) * P + p] = a.abs();
                     }
