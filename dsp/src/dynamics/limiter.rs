@@ -317,26 +317,17 @@ impl Limiter {
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
         let n = left.len();
-        // Drive, per sample (smoothed).
-        let mut drives = [0.0f64; CHUNK];
-        for d in drives[..n].iter_mut() {
+        // Drive, smoothed per sample. Unity is skipped so an undriven limiter stays bit-exact.
+        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             let diff = self.drive_target - self.drive;
             self.drive = if diff.abs() <= 1e-9 * self.drive_target {
                 self.drive_target
             } else {
                 self.drive + diff * self.drive_coef
             };
-            *d = self.drive;
-        }
-        for (l, r, d) in left
-            .iter_mut()
-            .zip(right.iter_mut())
-            .zip(&drives[..n])
-            .map(|((l, r), d)| (l, r, d))
-        {
-            if *d != 1.0 {
-                *l = (*l as f64 * d) as f32;
-                *r = (*r as f64 * d) as f32;
+            if self.drive != 1.0 {
+                *l = (*l as f64 * self.drive) as f32;
+                *r = (*r as f64 * self.drive) as f32;
             }
         }
 

@@ -5,7 +5,7 @@
 //! their powers: integrated loudness is then the exact power mean of the blocks above the
 //! gates, and only the gate decision for blocks within 0.01 LU of a threshold is rounded.
 
-use super::{lufs_to_power, power_to_lufs};
+use super::power_to_lufs;
 
 /// Lowest loudness stored: BS.1770's absolute gate.
 pub const FLOOR_LUFS: f64 = -70.0;
@@ -133,14 +133,15 @@ impl Default for LoudnessHistogram {
     }
 }
 
-/// Helper for tests and callers that think in LUFS.
-pub fn add_lufs(h: &mut LoudnessHistogram, lufs: f64) {
-    h.add(lufs_to_power(lufs));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::loudness::lufs_to_power;
+
+    fn add_lufs(h: &mut LoudnessHistogram, lufs: f64) {
+        h.add(lufs_to_power(lufs));
+    }
 
     #[test]
     fn integrated_is_the_exact_power_mean_above_the_gates() {
