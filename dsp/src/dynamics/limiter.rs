@@ -132,7 +132,8 @@ struct MovingAverage {
     sum: f64,
     /// `1 / len`: a multiply instead of a division on the per-sample path.
     inv_len: f64,
-    below_one: usize,
+    /// Consecutive 1.0 values pushed, capped at `len`: at `len` the ring holds only ones.
+    ones: usize,
 }
 
 impl MovingAverage {
@@ -143,7 +144,7 @@ impl MovingAverage {
             pos: 0,
             sum: 1.0,
             inv_len: 1.0,
-            below_one: 0,
+            ones: 1,
         }
     }
 
@@ -157,7 +158,7 @@ impl MovingAverage {
         self.ring[..self.len].fill(1.0);
         self.pos = 0;
         self.sum = self.len as f64;
-        self.below_one = 0;
+        self.ones = self.len;
     }
 
     #[inline]
@@ -168,16 +169,35 @@ impl MovingAverage {
         } else {
             self.pos + 1
         };
-        self.below_one = self.below_one + usize::from(x < 1.0) - usize::from(old < 1.0);
-        if self.below_one == 0 {
+        self.sum += x - old;
+        self.ones = if x == 1.0 {
+            (self.ones + 1).min(self.len)
+        } else {
+            0
+        };
+        if self.ones == self.len {
             // Also re-anchors the running sum, so rounding never accumulates across passages.
             self.sum = self.len as f64;
             1.0
         } else {
-            self.sum += x - old;
             self.sum * self.inv_len
         }
     }
+}
+
+/// Copy `input` into `ring` from `pos` on, wrapping (two slice copies at most).
+fn write_ring(ring: &mut [f32], pos: usize, input: &[f32]) {
+    let first = input.len().min(ring.len() - pos);
+    ring[pos..pos + first].copy_from_slice(&input[..first]);
+    ring[..input.len() - first].copy_from_slice(&input[first..]);
+}
+
+/// Fill `out` from `ring` starting at `pos`, wrapping.
+fn read_ring(ring: &[f32], pos: usize, out: &mut [f32]) {
+    let first = out.len().min(ring.len() - pos);
+    out[..first].copy_from_slice(&ring[pos..pos + first]);
+    let rest = out.len() - first;
+    out[first..].copy_from_slice(&ring[..rest]);
 }
 
 /// Required gain -> applied gain for one channel (or for both when linked).
@@ -246,8 +266,9 @@ impl Limiter {
     pub fn new(sample_rate: f64, params: LimiterParams) -> Self {
         let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
         let max_lookahead = Self::lookahead_samples(sample_rate, MAX_LOOKAHEAD_MS);
-        // A power of two, so reading back is a mask rather than a division.
-        let delay_len = (max_lookahead + FLAT + DETECT_DELAY + 1).next_power_of_two();
+        // A power of two, so reading back is a mask rather than a division, with room for a
+        // whole chunk to be written before the oldest sample of it is read.
+        let delay_len = (max_lookahead + FLAT + DETECT_DELAY + CHUNK + 1).next_power_of_two();
         let mut limiter = Self {
             sample_rate,
             params,
@@ -336,23 +357,32 @@ impl Limiter {
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
         let n = left.len();
-        // Drive, smoothed per sample. Unity is skipped so an undriven limiter stays bit-exact.
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            let diff = self.drive_target - self.drive;
-            self.drive = if diff.abs() <= 1e-9 * self.drive_target {
-                self.drive_target
-            } else {
-                self.drive + diff * self.drive_coef
-            };
-            if self.drive != 1.0 {
-                *l = (*l as f64 * self.drive) as f32;
-                *r = (*r as f64 * self.drive) as f32;
+        // Drive, smoothed per sample while it moves. Unity is skipped so an undriven limiter
+        // stays bit-exact; a settled drive is one vectorised multiply.
+        if self.drive == self.drive_target {
+            let d = self.drive;
+            if d != 1.0 {
+                for x in left.iter_mut().chain(right.iter_mut()) {
+                    *x = (*x as f64 * d) as f32;
+                }
+            }
+        } else {
+            for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                let diff = self.drive_target - self.drive;
+                self.drive = if diff.abs() <= 1e-9 * self.drive_target {
+                    self.drive_target
+                } else {
+                    self.drive + diff * self.drive_coef
+                };
+                if self.drive != 1.0 {
+                    *l = (*l as f64 * self.drive) as f32;
+                    *r = (*r as f64 * self.drive) as f32;
+                }
             }
         }
 
         // Peak of each sample's neighbourhood, `DETECT_DELAY` samples late.
         let mut peaks = [[0.0f32; CHUNK]; 2];
-        let delay_len = self.delay[0].len();
         if self.params.true_peak {
             let mut segments = [0.0f32; CHUNK];
             for (ch, input) in [&*left, &*right].into_iter().enumerate() {
@@ -367,39 +397,67 @@ impl Limiter {
             }
         }
 
-        let ceiling = self.ceiling;
-        let release = self.release_coef;
-        let link = self.params.link;
-        let total_delay = self.latency();
-        for i in 0..n {
-            let pos = self.delay_pos;
-            self.delay[0][pos] = left[i];
-            self.delay[1][pos] = right[i];
-            let mask = delay_len - 1;
-            let read = |back: usize| (pos + delay_len - back) & mask;
-            if !self.params.true_peak {
-                peaks[0][i] = self.delay[0][read(DETECT_DELAY)].abs();
-                peaks[1][i] = self.delay[1][read(DETECT_DELAY)].abs();
-            }
-            let (pl, pr) = (peaks[0][i] as f64, peaks[1][i] as f64);
-            let required = |p: f64| if p > ceiling { ceiling / p } else { 1.0 };
-            let (gl, gr) = if link >= 1.0 {
-                let g = self.paths[0].next(required(pl.max(pr)), release);
-                (g, g)
-            } else {
-                let both = pl.max(pr);
-                let gl = self.paths[0].next(required(link * both + (1.0 - link) * pl), release);
-                let gr = self.paths[1].next(required(link * both + (1.0 - link) * pr), release);
-                (gl, gr)
-            };
-            self.min_gain = self.min_gain.min(gl.min(gr));
-            let out = read(total_delay);
-            let c = ceiling as f32;
-            // The clamp only catches rounding in the last bit: the gain already meets the ceiling.
-            left[i] = ((self.delay[0][out] as f64 * gl) as f32).clamp(-c, c);
-            right[i] = ((self.delay[1][out] as f64 * gr) as f32).clamp(-c, c);
-            self.delay_pos = (pos + 1) & mask;
+        // The chunk goes into the delay line first; detection and output read back from it.
+        let delay_len = self.delay[0].len();
+        let mask = delay_len - 1;
+        let pos = self.delay_pos;
+        for (ring, input) in self.delay.iter_mut().zip([&*left, &*right]) {
+            write_ring(ring, pos, input);
         }
+        if !self.params.true_peak {
+            for i in 0..n {
+                let at = (pos + i + delay_len - DETECT_DELAY) & mask;
+                peaks[0][i] = self.delay[0][at].abs();
+                peaks[1][i] = self.delay[1][at].abs();
+            }
+        }
+
+        // Required gain: `c / max(p, c)` is exactly 1.0 at or below the ceiling.
+        let ceiling = self.ceiling;
+        let link = self.params.link;
+        let linked = link >= 1.0;
+        let mut required = [[1.0f64; CHUNK]; 2];
+        for i in 0..n {
+            let (pl, pr) = (peaks[0][i] as f64, peaks[1][i] as f64);
+            let both = pl.max(pr);
+            if linked {
+                required[0][i] = ceiling / both.max(ceiling);
+            } else {
+                let own = |p: f64| link * both + (1.0 - link) * p;
+                required[0][i] = ceiling / own(pl).max(ceiling);
+                required[1][i] = ceiling / own(pr).max(ceiling);
+            }
+        }
+
+        let release = self.release_coef;
+        let mut gains = [[1.0f64; CHUNK]; 2];
+        let paths = if linked { 1 } else { 2 };
+        for ch in 0..paths {
+            let path = &mut self.paths[ch];
+            for (g, &req) in gains[ch][..n].iter_mut().zip(&required[ch][..n]) {
+                *g = path.next(req, release);
+            }
+        }
+        if linked {
+            gains[1] = gains[0];
+        }
+        for g in gains.iter().take(paths) {
+            self.min_gain = g[..n].iter().fold(self.min_gain, |m, &v| m.min(v));
+        }
+
+        let total_delay = self.latency();
+        let c = ceiling as f32;
+        let start = (pos + delay_len - total_delay) & mask;
+        for (ch, out) in [&mut *left, &mut *right].into_iter().enumerate() {
+            let mut delayed = [0.0f32; CHUNK];
+            read_ring(&self.delay[ch], start, &mut delayed[..n]);
+            for ((y, &x), &g) in out.iter_mut().zip(&delayed[..n]).zip(&gains[ch][..n]) {
+                // The clamp only catches rounding in the last bit: the gain already meets the
+                // ceiling.
+                *y = ((x as f64 * g) as f32).clamp(-c, c);
+            }
+        }
+        self.delay_pos = (pos + n) & mask;
     }
 }
 
