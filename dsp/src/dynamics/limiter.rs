@@ -40,6 +40,13 @@ const CHUNK: usize = 64;
 
 pub const MAX_LOOKAHEAD_MS: f64 = 10.0;
 pub const MIN_LOOKAHEAD_MS: f64 = 0.5;
+/// Auto release range. Isolated peaks recover fast, so a snare hit does not duck what follows;
+/// when the limiter works most of the time (dense, loud material) the release slows, because a
+/// fast release there follows the waveform and distorts, and pumps audibly.
+pub const AUTO_RELEASE_FAST_MS: f64 = 20.0;
+pub const AUTO_RELEASE_SLOW_MS: f64 = 600.0;
+/// Time constant of the "how much of the time is the limiter working" measure.
+const AUTO_ACTIVITY_MS: f64 = 1000.0;
 /// Input drive smoothing (one pole), so automating drive never zips.
 const DRIVE_SMOOTHING_MS: f64 = 20.0;
 
@@ -58,6 +65,9 @@ pub struct LimiterParams {
     pub link: f64,
     /// Detect inter-sample peaks (true peak) rather than sample values.
     pub true_peak: bool,
+    /// Program-dependent release: `release_ms` is ignored and the release moves between
+    /// `AUTO_RELEASE_FAST_MS` for isolated peaks and `AUTO_RELEASE_SLOW_MS` for dense limiting.
+    pub auto_release: bool,
 }
 
 impl Default for LimiterParams {
@@ -69,6 +79,7 @@ impl Default for LimiterParams {
             release_ms: 100.0,
             link: 1.0,
             true_peak: true,
+            auto_release: false,
         }
     }
 }
@@ -119,6 +130,7 @@ impl LimiterParams {
             release_ms: c(self.release_ms, 1.0, 1000.0, d.release_ms),
             link: c(self.link, 0.0, 1.0, d.link),
             true_peak: self.true_peak,
+            auto_release: self.auto_release,
         }
     }
 }
@@ -249,6 +261,8 @@ pub struct Limiter {
     lookahead: usize,
     ceiling: f64,
     release_coef: f64,
+    /// Fraction of recent time with gain reduction, per gain path (auto release).
+    activity: [f64; 2],
     drive: f64,
     drive_target: f64,
     drive_coef: f64,
@@ -275,6 +289,7 @@ impl Limiter {
             lookahead: 1,
             ceiling: 1.0,
             release_coef: 0.0,
+            activity: [0.0; 2],
             drive: 1.0,
             drive_target: 1.0,
             drive_coef: 1.0 - (-1.0 / (DRIVE_SMOOTHING_MS * 1e-3 * sample_rate)).exp(),
@@ -337,6 +352,7 @@ impl Limiter {
         self.paths.iter_mut().for_each(GainPath::reset);
         self.drive = self.drive_target;
         self.min_gain = 1.0;
+        self.activity = [0.0; 2];
     }
 
     /// Deepest gain reduction since the last call, in dB (0 or negative), for the meters.
@@ -430,12 +446,28 @@ impl Limiter {
         }
 
         let release = self.release_coef;
+        let auto = self.params.auto_release;
+        let chunk_seconds = n as f64 / self.sample_rate;
         let mut gains = [[1.0f64; CHUNK]; 2];
         let paths = if linked { 1 } else { 2 };
         for ch in 0..paths {
+            let release = if auto {
+                // Once per chunk: the measure moves over a second, so per-sample exp() would
+                // buy nothing.
+                let ms = AUTO_RELEASE_FAST_MS
+                    + (AUTO_RELEASE_SLOW_MS - AUTO_RELEASE_FAST_MS) * self.activity[ch];
+                1.0 - (-1.0 / (ms * 1e-3 * self.sample_rate)).exp()
+            } else {
+                release
+            };
             let path = &mut self.paths[ch];
             for (g, &req) in gains[ch][..n].iter_mut().zip(&required[ch][..n]) {
                 *g = path.next(req, release);
+            }
+            if auto {
+                let working = gains[ch][..n].iter().filter(|&&g| g < 1.0).count();
+                let a = 1.0 - (-chunk_seconds / (AUTO_ACTIVITY_MS * 1e-3)).exp();
+                self.activity[ch] += (working as f64 / n as f64 - self.activity[ch]) * a;
             }
         }
         if linked {
@@ -514,6 +546,66 @@ mod tests {
             "max {}",
             l.iter().fold(0.0f32, |m, v| m.max(v.abs()))
         );
+    }
+
+    /// Time for the (linear) gain to recover 63 % of the way back to unity after the loud part
+    /// of `x` ends at `end`: one release time constant, plus the hold and attack windows the
+    /// release starts behind.
+    fn recovery_ms(rate: f64, params: LimiterParams, x: &[f32], end: usize) -> f64 {
+        let mut lim = Limiter::new(rate, params);
+        let (mut l, mut r) = (x.to_vec(), x.to_vec());
+        let mut gr = Vec::new();
+        for (a, b) in l.chunks_mut(16).zip(r.chunks_mut(16)) {
+            lim.process(a, b);
+            gr.push(10f64.powf(lim.take_gain_reduction_db() / 20.0));
+        }
+        let at_end = gr[(end + lim.latency()) / 16];
+        let back = gr[(end + lim.latency()) / 16..]
+            .iter()
+            .position(|&g| g > at_end + 0.632 * (1.0 - at_end))
+            .expect("recovers");
+        back as f64 * 16.0 / rate * 1000.0
+    }
+
+    #[test]
+    fn auto_release_is_fast_after_a_lone_peak_and_slow_after_dense_limiting() {
+        let rate = 48_000.0;
+        let p = LimiterParams {
+            ceiling_db: -6.0,
+            auto_release: true,
+            release_ms: 1.0, // ignored in auto mode
+            ..Default::default()
+        };
+        // A lone 5 ms burst 6 dB over, in quiet material.
+        let mut lone = sine(rate, 1000.0, 0.05, 96_000);
+        let burst = sine(rate, 1000.0, 1.0, 240);
+        lone[48_000..48_240].copy_from_slice(&burst);
+        let fast = recovery_ms(rate, p, &lone, 48_240);
+        // Two seconds of limiting, then the same quiet material.
+        let mut dense = sine(rate, 1000.0, 1.0, 144_000);
+        for v in &mut dense[96_000..] {
+            *v *= 0.05;
+        }
+        let slow = recovery_ms(rate, p, &dense, 96_000);
+        println!(
+            "auto release: lone peak recovers in {fast:.1} ms, dense limiting in {slow:.1} ms"
+        );
+        assert!(fast < 2.0 * AUTO_RELEASE_FAST_MS, "{fast} ms");
+        assert!(slow > 0.5 * AUTO_RELEASE_SLOW_MS, "{slow} ms");
+        // Fixed release: the 63 % time matches the setting (one pole).
+        let fixed = recovery_ms(
+            rate,
+            LimiterParams {
+                auto_release: false,
+                release_ms: 100.0,
+                ..p
+            },
+            &dense,
+            96_000,
+        );
+        println!("release 100 ms: recovers in {fixed:.1} ms");
+        // 5 ms look-ahead: the release starts up to ~11 ms behind (hold, then the averages).
+        assert!((100.0..=115.0).contains(&fixed), "{fixed} ms");
     }
 
     #[test]
