@@ -5,11 +5,15 @@
 //! `process*` works in place on planar slices. Nothing here depends on a plugin framework, locks,
 //! logs or does I/O, so every kernel runs in a bare `#[test]` and on a real-time audio thread.
 
+pub mod dither;
 pub mod dynamics;
+pub mod eq;
 pub mod filter;
 pub mod gain;
+pub mod imager;
 pub mod loudness;
 pub mod meter;
+pub mod saturation;
 pub mod targets;
 pub mod util;
 
