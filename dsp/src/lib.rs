@@ -5,6 +5,7 @@
 //! `process*` works in place on planar slices. Nothing here depends on a plugin framework, locks,
 //! logs or does I/O, so every kernel runs in a bare `#[test]` and on a real-time audio thread.
 
+pub mod chain;
 pub mod dither;
 pub mod dynamics;
 pub mod eq;
