@@ -421,10 +421,10 @@ impl Limiter {
             write_ring(ring, pos, input);
         }
         if !self.params.true_peak {
-            for i in 0..n {
-                let at = (pos + i + delay_len - DETECT_DELAY) & mask;
-                peaks[0][i] = self.delay[0][at].abs();
-                peaks[1][i] = self.delay[1][at].abs();
+            let start = (pos + delay_len - DETECT_DELAY) & mask;
+            for (p, ring) in peaks.iter_mut().zip(&self.delay) {
+                read_ring(ring, start, &mut p[..n]);
+                p[..n].iter_mut().for_each(|v| *v = v.abs());
             }
         }
 
