@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/system-deps.sh --test
 cargo xtask test-bundle
 cargo test --profile testbundle --workspace --exclude lacquer --exclude xtask
+# The plugin crate's own unit tests (parameter text round trips, module order codes).
+cargo test --profile testbundle -p lacquer --lib

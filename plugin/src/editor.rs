@@ -1,5 +1,6 @@
 //! The editor. For now a generic one: a labelled slider for every parameter.
 
+use crate::meters::SharedMeters;
 use crate::params::LacquerParams;
 use nice_plug::context::gui::GuiContext;
 
@@ -8,8 +9,8 @@ use nice_plug_egui::{
 };
 use std::sync::Arc;
 
-pub const WIDTH: u32 = 420;
-pub const HEIGHT: u32 = 300;
+pub const WIDTH: u32 = 640;
+pub const HEIGHT: u32 = 720;
 
 pub fn default_state() -> Arc<EguiEditorState> {
     EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(WIDTH, HEIGHT), 1.0)
@@ -38,12 +39,14 @@ impl NiceEguiApp for GenericEditor {
             ui.heading("Lacquer");
             ui.label(concat!("Mastering suite v", env!("CARGO_PKG_VERSION")));
             ui.separator();
-            widgets::generic_ui::create(
-                ui,
-                self.params.clone(),
-                &setter,
-                widgets::generic_ui::GenericSlider,
-            );
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                widgets::generic_ui::create(
+                    ui,
+                    self.params.clone(),
+                    &setter,
+                    widgets::generic_ui::GenericSlider,
+                );
+            });
         });
     }
 
@@ -52,7 +55,7 @@ impl NiceEguiApp for GenericEditor {
     }
 }
 
-pub fn create(params: Arc<LacquerParams>) -> Option<LacquerEditor> {
+pub fn create(params: Arc<LacquerParams>, _meters: Arc<SharedMeters>) -> Option<LacquerEditor> {
     create_egui_editor(
         params.editor_state.clone(),
         RepaintNotifier::new(),

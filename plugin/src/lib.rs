@@ -3,36 +3,60 @@
 //! The plugin crate only wires host parameters, smoothing and meters to the kernels in
 //! `lacquer-dsp`; all signal processing lives there.
 
-use lacquer_dsp::gain::{apply_gain_ramp, crossfade_to_dry};
-use lacquer_dsp::util::flush_non_normal;
+use lacquer_dsp::chain::{ChainParams, MasteringChain};
 use nice_plug::prelude::*;
 use std::sync::Arc;
 
 pub mod editor;
+pub mod meters;
 pub mod params;
+pub mod units;
+pub mod worker;
 
-use params::{LacquerParams, BYPASS_FADE_MS};
-
-/// Internal processing chunk: smoother ramps and the dry copy live in stack arrays this long.
-const CHUNK: usize = 64;
+use meters::SharedMeters;
+use params::LacquerParams;
+use worker::Worker;
 
 pub struct Lacquer {
     params: Arc<LacquerParams>,
-    /// 1 = processed, 0 = bypassed; ramps over `BYPASS_FADE_MS` so toggling never clicks.
-    wet_mix: Smoother<f32>,
-    /// The bypass state the fade is heading to; the smoother is retargeted only when it changes
-    /// (retargeting restarts the ramp, which would turn a 10 ms fade into an endless crawl).
-    wet_target: f32,
-    sample_rate: f32,
+    meters: Arc<SharedMeters>,
+    /// Built in `activate` (allocation happens there, not in `process`).
+    chain: Option<MasteringChain>,
+    worker: Worker,
+    reported_latency: u32,
 }
 
 impl Default for Lacquer {
     fn default() -> Self {
         Self {
             params: Arc::new(LacquerParams::default()),
-            wet_mix: Smoother::new(SmoothingStyle::Linear(BYPASS_FADE_MS)),
-            wet_target: 1.0,
-            sample_rate: 48_000.0,
+            meters: Arc::new(SharedMeters::default()),
+            chain: None,
+            worker: Worker::spawn(),
+            reported_latency: 0,
+        }
+    }
+}
+
+impl Lacquer {
+    /// Move designed kernels into the chain and hand work and garbage to the worker.
+    fn exchange(&mut self) {
+        let Some(chain) = self.chain.as_mut() else {
+            return;
+        };
+        while let Some(kernel) = self.worker.ready.pop() {
+            if let Some(old) = chain.install_linear_phase_kernel(kernel) {
+                self.worker.retire(old);
+            }
+        }
+        while let Some(old) = chain.take_retired_kernel() {
+            self.worker.retire(old);
+        }
+        if let Some((eq, size)) = chain.take_linear_phase_request() {
+            if !self.worker.request_design(&eq, size, chain.sample_rate()) {
+                // All request boxes in flight (a flood of edits): ask again next block.
+                chain.restore_linear_phase_request(eq, size);
+            }
         }
     }
 }
@@ -63,7 +87,7 @@ impl Plugin for Lacquer {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone())
+        editor::create(self.params.clone(), self.meters.clone())
     }
 
     fn activate(
@@ -72,21 +96,28 @@ impl Plugin for Lacquer {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.sample_rate = buffer_config.sample_rate;
-        context.set_latency_samples(0);
+        let params: ChainParams = self.params.chain_params();
+        let mut chain = MasteringChain::new(buffer_config.sample_rate as f64, &params);
+        // Settled settings are designed here, synchronously, so a render starts exact.
+        chain.design_linear_phase_now();
+        while self.worker.ready.pop().is_some() {}
+        self.reported_latency = chain.latency() as u32;
+        context.set_latency_samples(self.reported_latency);
+        self.chain = Some(chain);
         true
     }
 
     fn reset(&mut self) {
-        self.wet_target = if self.params.bypass.value() { 0.0 } else { 1.0 };
-        self.wet_mix.reset(self.wet_target);
+        if let Some(chain) = self.chain.as_mut() {
+            chain.reset();
+        }
     }
 
     fn process(
         &mut self,
         buffer: &mut Buffer,
         _aux: &mut AuxiliaryBuffers,
-        _context: &mut impl ProcessContext<Self>,
+        context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         #[cfg(feature = "test-hooks")]
         if self.params.debug_alloc.value() {
@@ -94,44 +125,25 @@ impl Plugin for Lacquer {
             std::hint::black_box(vec![0u8; 16]);
         }
 
-        let wet_target = if self.params.bypass.value() { 0.0 } else { 1.0 };
-        if wet_target != self.wet_target {
-            self.wet_target = wet_target;
-            self.wet_mix.set_target(self.sample_rate, wet_target);
-        }
+        let settings = self.params.chain_params();
+        self.exchange();
+        let Some(chain) = self.chain.as_mut() else {
+            return ProcessStatus::Normal;
+        };
+        chain.set_params(&settings);
 
         let channels = buffer.as_slice();
         let [left, right] = channels else {
             return ProcessStatus::Normal;
         };
-        let frames = left.len().min(right.len());
-        let mut start = 0;
-        while start < frames {
-            let n = CHUNK.min(frames - start);
-            let l = &mut left[start..start + n];
-            let r = &mut right[start..start + n];
+        chain.process(left, right);
 
-            let mut dry_l = [0.0f32; CHUNK];
-            let mut dry_r = [0.0f32; CHUNK];
-            dry_l[..n].copy_from_slice(l);
-            dry_r[..n].copy_from_slice(r);
-
-            let mut ramp = [0.0f32; CHUNK];
-            self.params.input_gain.smoothed.next_block(&mut ramp, n);
-            apply_gain_ramp(l, r, &ramp[..n]);
-            self.params.output_gain.smoothed.next_block(&mut ramp, n);
-            apply_gain_ramp(l, r, &ramp[..n]);
-
-            let mut mix = [0.0f32; CHUNK];
-            self.wet_mix.next_block(&mut mix, n);
-            crossfade_to_dry(l, &dry_l[..n], &mix[..n]);
-            crossfade_to_dry(r, &dry_r[..n], &mix[..n]);
-
-            flush_non_normal(l);
-            flush_non_normal(r);
-
-            start += n;
+        let latency = chain.latency() as u32;
+        if latency != self.reported_latency {
+            self.reported_latency = latency;
+            context.set_latency_samples(latency);
         }
+        self.meters.publish(chain);
         ProcessStatus::Normal
     }
 }

@@ -63,18 +63,34 @@ fn vst3_factory_describes_an_fx_class() {
     assert_eq!(&processor.cid, b"LacquerMasterFx1");
 }
 
+/// `out` is `input` delayed by `latency` samples (zeros before), bit for bit.
+fn is_delayed_copy(out: &Stereo, input: &Stereo, latency: usize) -> bool {
+    let delayed = Stereo {
+        left: std::iter::repeat_n(0.0, latency)
+            .chain(input.left.iter().copied())
+            .take(input.len())
+            .collect(),
+        right: std::iter::repeat_n(0.0, latency)
+            .chain(input.right.iter().copied())
+            .take(input.len())
+            .collect(),
+    };
+    out.bit_identical(&delayed)
+}
+
 #[test]
 fn processes_at_every_rate_and_max_block_size() {
     for &rate in &RATES {
         for &max_block in &MAX_BLOCKS {
             let mut host = Host::active(rate, max_block);
-            let input = noise(7, 0.5, 9_000);
+            // Quiet enough that the default limiter (-1 dBTP) has nothing to do.
+            let input = noise(7, 0.25, 9_000);
             let out = host.render_fixed(&input, max_block, &[]);
-            // Default settings are unity gain: transparent to the bit.
+            let lat = host.latency() as usize;
+            // Default settings are neutral: the input delayed by the latency, to the bit.
             assert!(
-                out.bit_identical(&input),
-                "{rate} Hz, block {max_block}: max diff {}",
-                out.max_abs_diff(&input)
+                is_delayed_copy(&out, &input, lat),
+                "{rate} Hz, block {max_block}: not a pure delay of {lat}"
             );
         }
     }
@@ -129,13 +145,14 @@ fn output_equals_input_times_gain_once_smoothing_settles() {
         },
     ];
     let out = host.render_fixed(&input, 512, &automation);
+    let lat = host.latency() as usize;
     let gain = db(-6.0 + 3.5) as f32;
     // Smoothing is 20 ms; from 50 ms on the gain must be exact.
     let settled = (0.05 * rate) as usize;
     let mut worst = 0.0f32;
-    for i in settled..input.len() {
-        worst = worst.max((out.left[i] - input.left[i] * gain).abs());
-        worst = worst.max((out.right[i] - input.right[i] * gain).abs());
+    for i in settled..input.len() - lat {
+        worst = worst.max((out.left[i + lat] - input.left[i] * gain).abs());
+        worst = worst.max((out.right[i + lat] - input.right[i] * gain).abs());
     }
     println!("worst |out - in*gain| after settling: {worst:e}");
     assert!(worst <= 1e-6, "worst error {worst}");
@@ -147,18 +164,33 @@ fn output_equals_input_times_gain_once_smoothing_settles() {
 fn a_parameter_event_inside_a_block_takes_effect_at_that_sample() {
     let mut host = Host::active(48_000.0, 512);
     let (id, v) = parsed(&mut host, "Output Gain", "-12 dB");
-    let input = Stereo {
-        left: vec![0.25; 512],
-        right: vec![-0.25; 512],
-    };
     for offset in [1u32, 137, 300, 511] {
         let mut host = Host::active(48_000.0, 512);
-        let mut l = input.left.clone();
-        let mut r = input.right.clone();
-        host.process_block(&mut l, &mut r, &[(offset, id, v)]);
-        let first_changed = l.iter().position(|&x| x != 0.25);
-        assert_eq!(first_changed, Some(offset as usize), "event at {offset}");
-        assert!(l[offset as usize] < 0.25 && r[offset as usize] > -0.25);
+        let lat = host.latency() as usize;
+        let mut first_changed = None;
+        for block in 0..4 {
+            let mut l = vec![0.25f32; 512];
+            let mut r = vec![-0.25f32; 512];
+            let events = if block == 1 {
+                vec![(offset, id, v)]
+            } else {
+                vec![]
+            };
+            host.process_block(&mut l, &mut r, &events);
+            for (i, (&a, &b)) in l.iter().zip(&r).enumerate() {
+                let frame = block * 512 + i;
+                if frame >= lat && first_changed.is_none() && a != 0.25 {
+                    assert!(a < 0.25 && b > -0.25);
+                    first_changed = Some(frame);
+                }
+            }
+        }
+        // The change reaches the output exactly `latency` samples after its event.
+        assert_eq!(
+            first_changed,
+            Some(512 + offset as usize + lat),
+            "event at {offset}"
+        );
     }
     drop(host);
 }
@@ -175,11 +207,12 @@ fn params_flush_works_without_processing() {
 
     // The flushed value is in force from the first processed sample.
     host.activate(48_000.0, 256);
-    let input = sine(48_000.0, 440.0, 0.5, 1024);
+    let lat = host.latency() as usize;
+    let input = sine(48_000.0, 440.0, 0.5, 1024 + lat);
     let out = host.render_fixed(&input, 256, &[]);
     let gain = db(-9.0) as f32;
     let worst = (0..1024).fold(0.0f32, |m, i| {
-        m.max((out.left[i] - input.left[i] * gain).abs())
+        m.max((out.left[i + lat] - input.left[i] * gain).abs())
     });
     assert!(worst <= 1e-6, "worst {worst}");
 }
@@ -304,13 +337,14 @@ fn a_corrupt_state_is_refused_and_changes_nothing() {
 #[test]
 fn survives_deactivate_reactivate_cycles() {
     let mut host = Host::new();
-    let input = noise(9, 0.5, 2_000);
+    let input = noise(9, 0.25, 2_000);
     for cycle in 0..20 {
         let rate = RATES[cycle % RATES.len()];
         let block = MAX_BLOCKS[cycle % MAX_BLOCKS.len()];
         host.activate(rate, block);
         let out = host.render_fixed(&input, block, &[]);
-        assert!(out.bit_identical(&input), "cycle {cycle}");
+        let lat = host.latency() as usize;
+        assert!(is_delayed_copy(&out, &input, lat), "cycle {cycle}");
         host.deactivate();
     }
 }
@@ -373,15 +407,17 @@ fn bypass_is_click_free_and_exact_when_settled() {
             },
         ],
     );
-    // Settled bypass is the input, bit for bit.
+    // Settled bypass is the input delayed by the reported latency (kept, so bypass never
+    // shifts the audio), bit for bit.
+    let lat = host.latency() as usize;
     let tail = 24_000 + (0.02 * rate) as usize;
     let settled = Stereo {
         left: out.left[tail..].to_vec(),
         right: out.right[tail..].to_vec(),
     };
     let dry = Stereo {
-        left: input.left[tail..].to_vec(),
-        right: input.right[tail..].to_vec(),
+        left: input.left[tail - lat..input.len() - lat].to_vec(),
+        right: input.right[tail - lat..input.len() - lat].to_vec(),
     };
     assert!(
         settled.bit_identical(&dry),
@@ -513,8 +549,10 @@ fn nan_and_inf_input_never_reach_the_output() {
     }
     let out = host.render_fixed(&input, 256, &[]);
     assert_clean(&out, "NaN/Inf burst");
-    // Recovery: once the input is normal again, so is the output (this chain has no memory yet).
-    assert!(out.left[1_200..]
+    // Recovery: bad samples enter the chain as silence, so once the input is normal again the
+    // output is the input delayed, exactly (the default chain is neutral at this level).
+    let lat = host.latency() as usize;
+    assert!(out.left[1_200 + lat..]
         .iter()
         .zip(&input.left[1_200..])
         .all(|(a, b)| a == b));

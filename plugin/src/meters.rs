@@ -1,0 +1,69 @@
+//! Meter values handed from the audio thread to the editor: one relaxed atomic per value, no
+//! locks. The audio thread publishes after every block; readers see the latest block's values.
+
+use atomic_float::AtomicF32;
+use lacquer_dsp::chain::MasteringChain;
+use lacquer_dsp::meter::MeterSnapshot;
+use std::sync::atomic::Ordering::Relaxed;
+
+/// One side (input or output) of the meter bridge.
+#[derive(Default)]
+pub struct LevelMeters {
+    pub momentary_lufs: AtomicF32,
+    pub short_term_lufs: AtomicF32,
+    pub integrated_lufs: AtomicF32,
+    pub loudness_range_lu: AtomicF32,
+    pub true_peak_dbtp: [AtomicF32; 2],
+    pub max_true_peak_dbtp: AtomicF32,
+    pub sample_peak_db: [AtomicF32; 2],
+    pub plr_db: AtomicF32,
+    pub psr_db: AtomicF32,
+    pub correlation: AtomicF32,
+}
+
+impl LevelMeters {
+    fn store(&self, s: &MeterSnapshot) {
+        let f = |a: &AtomicF32, v: f64| a.store(v as f32, Relaxed);
+        f(&self.momentary_lufs, s.momentary_lufs);
+        f(&self.short_term_lufs, s.short_term_lufs);
+        f(&self.integrated_lufs, s.integrated_lufs);
+        f(&self.loudness_range_lu, s.loudness_range_lu);
+        for ch in 0..2 {
+            f(&self.true_peak_dbtp[ch], s.true_peak_dbtp[ch]);
+            f(&self.sample_peak_db[ch], s.sample_peak_db[ch]);
+        }
+        f(&self.max_true_peak_dbtp, s.max_true_peak_dbtp);
+        f(&self.plr_db, s.plr_db);
+        f(&self.psr_db, s.psr_db);
+        f(&self.correlation, s.correlation);
+    }
+}
+
+#[derive(Default)]
+pub struct SharedMeters {
+    pub input: LevelMeters,
+    pub output: LevelMeters,
+    pub compressor_gr_db: AtomicF32,
+    pub multiband_gr_db: [AtomicF32; 4],
+    pub limiter_gr_db: AtomicF32,
+    pub gain_match_db: AtomicF32,
+    pub latency_samples: AtomicF32,
+}
+
+impl SharedMeters {
+    pub fn publish(&self, chain: &mut MasteringChain) {
+        let (input, output) = chain.take_meter_snapshots();
+        self.input.store(&input);
+        self.output.store(&output);
+        let gr = chain.take_gain_reduction();
+        self.compressor_gr_db
+            .store(gr.compressor_db as f32, Relaxed);
+        for (a, v) in self.multiband_gr_db.iter().zip(gr.multiband_db) {
+            a.store(v as f32, Relaxed);
+        }
+        self.limiter_gr_db.store(gr.limiter_db as f32, Relaxed);
+        self.gain_match_db
+            .store(chain.gain_match_db() as f32, Relaxed);
+        self.latency_samples.store(chain.latency() as f32, Relaxed);
+    }
+}
