@@ -8,6 +8,16 @@
 //! about three comparisons per sample with no data-dependent branches, where a monotonic queue
 //! mispredicts on every noisy sample.
 
+/// `f64::min` without its NaN handling (a single compare): callers never push NaN.
+#[inline(always)]
+fn min(a: f64, b: f64) -> f64 {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
 pub struct SlidingMin {
     /// Values of the block being filled.
     block: Box<[f64]>,
@@ -53,14 +63,14 @@ impl SlidingMin {
     pub fn push(&mut self, value: f64) -> f64 {
         let j = self.pos;
         self.block[j] = value;
-        self.prefix = self.prefix.min(value);
+        self.prefix = min(self.prefix, value);
         // The window is the previous block from j + 1 on, plus this block up to j.
-        let min = self.prefix.min(self.suffix[j + 1]);
+        let lowest = min(self.prefix, self.suffix[j + 1]);
         if j + 1 == self.window {
             let w = self.window;
             let mut running = f64::INFINITY;
             for k in (0..w).rev() {
-                running = running.min(self.block[k]);
+                running = min(running, self.block[k]);
                 self.suffix[k] = running;
             }
             self.suffix[w] = f64::INFINITY;
@@ -69,7 +79,7 @@ impl SlidingMin {
         } else {
             self.pos = j + 1;
         }
-        min
+        lowest
     }
 }
 
