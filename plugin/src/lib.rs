@@ -24,6 +24,44 @@ pub struct Lacquer {
     chain: Option<MasteringChain>,
     worker: Worker,
     reported_latency: u32,
+    /// The settings that set the latency, as activated. CLAP allows the latency to change only
+    /// inside `activate`: when one of these changes, the plugin asks the host for a restart and
+    /// keeps the activated values until then.
+    latency_settings: LatencySettings,
+    restart_requested: bool,
+}
+
+/// The settings that change the chain's latency.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct LatencySettings {
+    eq_mode: Option<lacquer_dsp::chain::EqMode>,
+    oversampling: Option<lacquer_dsp::filter::oversampler::OversamplingFactor>,
+    limiter_lookahead_ms: f64,
+    compressor_lookahead_ms: f64,
+    multiband_lookahead_ms: f64,
+}
+
+impl LatencySettings {
+    fn of(p: &ChainParams) -> Self {
+        Self {
+            eq_mode: Some(p.eq_mode),
+            oversampling: Some(p.saturation.oversampling),
+            limiter_lookahead_ms: p.limiter.lookahead_ms,
+            compressor_lookahead_ms: p.compressor.lookahead_ms,
+            multiband_lookahead_ms: p.multiband.lookahead_ms,
+        }
+    }
+
+    /// `p` with these latency settings in place of its own.
+    fn impose(&self, p: &mut ChainParams) {
+        if let (Some(eq_mode), Some(oversampling)) = (self.eq_mode, self.oversampling) {
+            p.eq_mode = eq_mode;
+            p.saturation.oversampling = oversampling;
+            p.limiter.lookahead_ms = self.limiter_lookahead_ms;
+            p.compressor.lookahead_ms = self.compressor_lookahead_ms;
+            p.multiband.lookahead_ms = self.multiband_lookahead_ms;
+        }
+    }
 }
 
 impl Default for Lacquer {
@@ -34,6 +72,8 @@ impl Default for Lacquer {
             chain: None,
             worker: Worker::spawn(),
             reported_latency: 0,
+            latency_settings: LatencySettings::default(),
+            restart_requested: false,
         }
     }
 }
@@ -97,6 +137,8 @@ impl Plugin for Lacquer {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let params: ChainParams = self.params.chain_params();
+        self.latency_settings = LatencySettings::of(&params);
+        self.restart_requested = false;
         let mut chain = MasteringChain::new(buffer_config.sample_rate as f64, &params);
         // Settled settings are designed here, synchronously, so a render starts exact.
         chain.design_linear_phase_now();
@@ -125,7 +167,14 @@ impl Plugin for Lacquer {
             std::hint::black_box(vec![0u8; 16]);
         }
 
-        let settings = self.params.chain_params();
+        let mut settings = self.params.chain_params();
+        if LatencySettings::of(&settings) != self.latency_settings {
+            if !self.restart_requested {
+                self.restart_requested = true;
+                context.request_restart();
+            }
+            self.latency_settings.impose(&mut settings);
+        }
         self.exchange();
         let Some(chain) = self.chain.as_mut() else {
             return ProcessStatus::Normal;
@@ -138,11 +187,9 @@ impl Plugin for Lacquer {
         };
         chain.process(left, right);
 
-        let latency = chain.latency() as u32;
-        if latency != self.reported_latency {
-            self.reported_latency = latency;
-            context.set_latency_samples(latency);
-        }
+        // The latency only changes through a restart (above), so it still equals what
+        // `activate` reported.
+        debug_assert_eq!(chain.latency() as u32, self.reported_latency);
         self.meters.publish(chain);
         ProcessStatus::Normal
     }

@@ -607,3 +607,43 @@ fn fuzzed_settings_and_signals_give_clean_output() {
         );
     }
 }
+
+/// CLAP lets the latency change only inside `activate`. A setting that changes it (here the
+/// limiter look-ahead) asks the host for a restart and leaves the running latency alone; after
+/// the restart the new latency is reported and it is what the audio shows.
+#[test]
+fn a_latency_change_goes_through_a_restart() {
+    let rate = 48_000.0;
+    let mut host = Host::active(rate, 256);
+    let before = host.latency();
+    let (id, v) = parsed(&mut host, "Limiter Lookahead", "1 ms");
+    let input = noise(3, 0.25, 4_800);
+    let out = host.render_fixed(
+        &input,
+        256,
+        &[Automation {
+            frame: 0,
+            id,
+            value: v,
+        }],
+    );
+    assert!(host.restart_requested(), "no restart requested");
+    assert_eq!(host.latency(), before, "latency changed while active");
+    assert!(is_delayed_copy(&out, &input, before as usize));
+
+    host.deactivate();
+    host.activate(rate, 256);
+    let after = host.latency();
+    println!("limiter look-ahead 5 ms -> 1 ms: latency {before} -> {after} samples");
+    assert_eq!(before - after, 192, "4 ms at 48 kHz");
+    let out = host.render_fixed(&input, 256, &[]);
+    assert!(is_delayed_copy(&out, &input, after as usize));
+    // nice-plug follows a latency reported from `activate` with one more restart request (it
+    // tells the host from the main thread); that must not turn into a loop.
+    host.restart_requested();
+    host.deactivate();
+    host.activate(rate, 256);
+    host.render_fixed(&input, 256, &[]);
+    assert_eq!(host.latency(), after);
+    assert!(!host.restart_requested(), "restart loop");
+}
