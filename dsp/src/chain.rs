@@ -613,6 +613,14 @@ impl MasteringChain {
         self.linear_request.take()
     }
 
+    /// The linear-phase size in use, if the EQ runs in linear phase.
+    pub fn linear_phase_size(&self) -> Option<LinearPhaseLatency> {
+        match self.params.eq_mode {
+            EqMode::LinearPhase(size) => Some(size),
+            EqMode::MinimumPhase => None,
+        }
+    }
+
     /// Put back a request the caller could not hand on yet (a newer one, if any, wins).
     pub fn restore_linear_phase_request(&mut self, eq: EqParams, size: LinearPhaseLatency) {
         if self.linear_request.is_none() {

@@ -85,7 +85,13 @@ impl Lacquer {
             return;
         };
         while let Some(kernel) = self.worker.ready.pop() {
-            if let Some(old) = chain.install_linear_phase_kernel(kernel) {
+            // A design requested before a restart (another rate or size) is stale: installing
+            // it would change the latency behind the host's back.
+            let current = chain.linear_phase_size() == Some(kernel.size())
+                && kernel.sample_rate() == chain.sample_rate();
+            if !current {
+                self.worker.retire(kernel);
+            } else if let Some(old) = chain.install_linear_phase_kernel(kernel) {
                 self.worker.retire(old);
             }
         }
