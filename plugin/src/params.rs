@@ -270,13 +270,20 @@ impl EqBandHostParams {
                 [60.0, 150.0, 400.0, 1000.0, 2500.0, 5000.0, 9000.0, 14000.0][(i - 1).min(7)],
             ),
         };
+        // Every name carries its band, so host lists and controller pages read unambiguously.
+        let label = match slot {
+            HIGH_PASS_SLOT => "EQ HP".to_string(),
+            LOW_PASS_SLOT => "EQ LP".to_string(),
+            i => format!("EQ {i}"),
+        };
+        let n = |what: &str| format!("{label} {what}");
         Self {
-            enabled: switch("On", false),
-            kind: EnumParam::new("Type", kind),
-            freq: hz("Frequency", freq, 10.0, 30_000.0),
-            gain: db("Gain", 0.0, -24.0, 24.0),
+            enabled: switch(&n("On"), false),
+            kind: EnumParam::new(n("Type"), kind),
+            freq: hz(&n("Frequency"), freq, 10.0, 30_000.0),
+            gain: db(&n("Gain"), 0.0, -24.0, 24.0),
             q: FloatParam::new(
-                "Q",
+                n("Q"),
                 std::f32::consts::FRAC_1_SQRT_2,
                 FloatRange::Skewed {
                     min: 0.025,
@@ -287,20 +294,20 @@ impl EqBandHostParams {
             .with_value_to_string(v2s_plain(3))
             .with_string_to_value(s2v_plain()),
             // Stored as the filter order; shown as the slope (6 dB/oct per order).
-            slope: IntParam::new("Slope", 2, IntRange::Linear { min: 1, max: 16 })
+            slope: IntParam::new(n("Slope"), 2, IntRange::Linear { min: 1, max: 16 })
                 .with_value_to_string(Arc::new(|order| format!("{} dB/oct", order * 6)))
                 .with_string_to_value(Arc::new(|s| {
                     let s = s.trim().to_ascii_lowercase();
                     let db: i32 = s.trim_end_matches("db/oct").trim().parse().ok()?;
                     (db > 0 && db % 6 == 0).then_some(db / 6)
                 })),
-            pass_kind: EnumParam::new("Alignment", HostPassKind::Butterworth),
-            placement: EnumParam::new("Placement", HostPlacement::Stereo),
-            dynamic: switch("Dynamic", false),
-            dyn_threshold: db("Dynamic Threshold", -20.0, -80.0, 0.0),
-            dyn_range: db("Dynamic Range", -6.0, -24.0, 24.0),
-            dyn_attack: ms("Dynamic Attack", 10.0, 0.1, 500.0),
-            dyn_release: ms("Dynamic Release", 100.0, 1.0, 5000.0),
+            pass_kind: EnumParam::new(n("Alignment"), HostPassKind::Butterworth),
+            placement: EnumParam::new(n("Placement"), HostPlacement::Stereo),
+            dynamic: switch(&n("Dynamic"), false),
+            dyn_threshold: db(&n("Dynamic Threshold"), -20.0, -80.0, 0.0),
+            dyn_range: db(&n("Dynamic Range"), -6.0, -24.0, 24.0),
+            dyn_attack: ms(&n("Dynamic Attack"), 10.0, 0.1, 500.0),
+            dyn_release: ms(&n("Dynamic Release"), 100.0, 1.0, 5000.0),
         }
     }
 }
@@ -340,17 +347,18 @@ fn ratio(name: &str, default: f32) -> FloatParam {
     .with_string_to_value(s2v_ratio(RATIO_INFINITE_AT))
 }
 
-impl Default for MbBandHostParams {
-    fn default() -> Self {
+impl MbBandHostParams {
+    fn new(band: usize) -> Self {
+        let n = |what: &str| format!("MB {} {what}", band + 1);
         Self {
-            threshold: db("Threshold", -18.0, -60.0, 0.0),
-            ratio: ratio("Ratio", 2.0),
-            attack: ms("Attack", 10.0, 0.05, 500.0),
-            release: ms("Release", 150.0, 5.0, 5000.0),
-            gain: db("Gain", 0.0, -24.0, 24.0),
-            solo: switch("Solo", false),
-            mute: switch("Mute", false),
-            bypass: switch("Bypass", false),
+            threshold: db(&n("Threshold"), -18.0, -60.0, 0.0),
+            ratio: ratio(&n("Ratio"), 2.0),
+            attack: ms(&n("Attack"), 10.0, 0.05, 500.0),
+            release: ms(&n("Release"), 150.0, 5.0, 5000.0),
+            gain: db(&n("Gain"), 0.0, -24.0, 24.0),
+            solo: switch(&n("Solo"), false),
+            mute: switch(&n("Mute"), false),
+            bypass: switch(&n("Bypass"), false),
         }
     }
 }
@@ -641,7 +649,7 @@ impl Default for LacquerParams {
             mb_crossover_2: hz("Multiband Crossover 2", 1000.0, 20.0, 20_000.0),
             mb_crossover_3: hz("Multiband Crossover 3", 6000.0, 20.0, 20_000.0),
             mb_lookahead: ms("Multiband Lookahead", 0.0, 0.0, 10.0).non_automatable(),
-            mb: Default::default(),
+            mb: std::array::from_fn(MbBandHostParams::new),
 
             sat_enabled: switch("Saturation On", d.saturation_enabled),
             sat_curve: EnumParam::new("Saturation Curve", HostCurve::Tape),
