@@ -10,6 +10,7 @@ use std::sync::Arc;
 pub mod editor;
 pub mod meters;
 pub mod params;
+pub mod presets;
 pub mod units;
 pub mod worker;
 
@@ -130,6 +131,10 @@ impl Plugin for Lacquer {
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        presets::filter_state(state);
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {

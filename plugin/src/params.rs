@@ -368,6 +368,10 @@ pub struct LacquerParams {
     /// Editor window size and open flag (not yet part of the saved state).
     pub editor_state: Arc<EguiEditorState>,
 
+    /// Layout version of the saved state (see `presets::migrate`).
+    #[persist = "state_format"]
+    pub state_format: std::sync::atomic::AtomicU32,
+
     #[id = "in_gain"]
     pub input_gain: FloatParam,
     #[id = "out_gain"]
@@ -598,6 +602,7 @@ impl Default for LacquerParams {
         let d = ChainParams::default();
         Self {
             editor_state: crate::editor::default_state(),
+            state_format: std::sync::atomic::AtomicU32::new(crate::presets::STATE_FORMAT),
             input_gain: trim_param("Input Gain"),
             output_gain: trim_param("Output Gain"),
             bypass: BoolParam::new("Bypass", false)
