@@ -31,6 +31,7 @@
 use crate::filter::crossover::{
     BandBuffers, BandSplitter, Lr4Allpass, Lr4Crossover, MAX_BANDS, SPLIT_CHUNK,
 };
+use crate::util::{check_range, clamp_or};
 
 const CHUNK: usize = SPLIT_CHUNK;
 pub const MAX_WIDTH_PERCENT: f64 = 200.0;
@@ -97,18 +98,15 @@ impl Default for ImagerParams {
 
 impl ImagerParams {
     pub fn validate(&self) -> Result<(), String> {
-        let check = |name: &str, v: f64, lo: f64, hi: f64, unit: &str| {
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "imager {name} must be {lo} to {hi} {unit}, got {v}"
-                ))
-            }
-        };
-        check("width", self.width_percent, 0.0, MAX_WIDTH_PERCENT, "%")?;
-        check(
-            "bass mono frequency",
+        check_range(
+            "imager width",
+            self.width_percent,
+            0.0,
+            MAX_WIDTH_PERCENT,
+            "%",
+        )?;
+        check_range(
+            "imager bass mono frequency",
             self.bass_mono_hz,
             MIN_BASS_MONO_HZ,
             MAX_BASS_MONO_HZ,
@@ -121,7 +119,13 @@ impl ImagerParams {
             ));
         }
         for (i, &f) in self.band_crossovers_hz.iter().enumerate() {
-            check(&format!("crossover {}", i + 1), f, 20.0, 20_000.0, "Hz")?;
+            check_range(
+                &format!("imager crossover {}", i + 1),
+                f,
+                20.0,
+                20_000.0,
+                "Hz",
+            )?;
         }
         if self.width_bands == 3 && self.band_crossovers_hz[0] >= self.band_crossovers_hz[1] {
             return Err(format!(
@@ -130,29 +134,22 @@ impl ImagerParams {
             ));
         }
         for (i, &w) in self.band_width_percent.iter().enumerate() {
-            check(
-                &format!("band {} width", i + 1),
+            check_range(
+                &format!("imager band {} width", i + 1),
                 w,
                 0.0,
                 MAX_WIDTH_PERCENT,
                 "%",
             )?;
         }
-        check("balance", self.balance_percent, -100.0, 100.0, "%")
+        check_range("imager balance", self.balance_percent, -100.0, 100.0, "%")
     }
 
     /// The same settings forced into range (NaN -> default; crossovers sorted).
     pub fn clamped(&self) -> Self {
-        let c = |v: f64, lo: f64, hi: f64, default: f64| {
-            if v.is_finite() {
-                v.clamp(lo, hi)
-            } else {
-                default
-            }
-        };
         let d = Self::default();
         let mut crossovers: [f64; 2] = std::array::from_fn(|i| {
-            c(
+            clamp_or(
                 self.band_crossovers_hz[i],
                 20.0,
                 20_000.0,
@@ -161,8 +158,8 @@ impl ImagerParams {
         });
         crossovers.sort_by(f64::total_cmp);
         Self {
-            width_percent: c(self.width_percent, 0.0, MAX_WIDTH_PERCENT, d.width_percent),
-            bass_mono_hz: c(
+            width_percent: clamp_or(self.width_percent, 0.0, MAX_WIDTH_PERCENT, d.width_percent),
+            bass_mono_hz: clamp_or(
                 self.bass_mono_hz,
                 MIN_BASS_MONO_HZ,
                 MAX_BASS_MONO_HZ,
@@ -171,9 +168,9 @@ impl ImagerParams {
             width_bands: self.width_bands.clamp(1, MAX_WIDTH_BANDS),
             band_crossovers_hz: crossovers,
             band_width_percent: std::array::from_fn(|i| {
-                c(self.band_width_percent[i], 0.0, MAX_WIDTH_PERCENT, 100.0)
+                clamp_or(self.band_width_percent[i], 0.0, MAX_WIDTH_PERCENT, 100.0)
             }),
-            balance_percent: c(self.balance_percent, -100.0, 100.0, d.balance_percent),
+            balance_percent: clamp_or(self.balance_percent, -100.0, 100.0, d.balance_percent),
             ..*self
         }
     }

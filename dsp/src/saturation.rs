@@ -29,6 +29,7 @@
 
 use crate::filter::oversampler::{Oversampler, OversamplingFactor, MAX_BLOCK};
 use crate::gain::crossfade_to_dry;
+use crate::util::{check_range, clamp_or};
 use std::f64::consts::PI;
 
 pub const MAX_DRIVE_DB: f64 = 24.0;
@@ -157,33 +158,17 @@ impl Default for SaturationParams {
 
 impl SaturationParams {
     pub fn validate(&self) -> Result<(), String> {
-        let check = |name: &str, v: f64, lo: f64, hi: f64, unit: &str| {
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "saturation {name} must be {lo} to {hi} {unit}, got {v}"
-                ))
-            }
-        };
-        check("drive", self.drive_db, 0.0, MAX_DRIVE_DB, "dB")?;
-        check("mix", self.mix_percent, 0.0, 100.0, "%")
+        check_range("saturation drive", self.drive_db, 0.0, MAX_DRIVE_DB, "dB")?;
+        check_range("saturation mix", self.mix_percent, 0.0, 100.0, "%")
     }
 
     /// The same settings forced into range (NaN -> default).
     pub fn clamped(&self) -> Self {
-        let c = |v: f64, lo: f64, hi: f64, default: f64| {
-            if v.is_finite() {
-                v.clamp(lo, hi)
-            } else {
-                default
-            }
-        };
         let d = Self::default();
         Self {
             curve: self.curve,
-            drive_db: c(self.drive_db, 0.0, MAX_DRIVE_DB, d.drive_db),
-            mix_percent: c(self.mix_percent, 0.0, 100.0, d.mix_percent),
+            drive_db: clamp_or(self.drive_db, 0.0, MAX_DRIVE_DB, d.drive_db),
+            mix_percent: clamp_or(self.mix_percent, 0.0, 100.0, d.mix_percent),
             oversampling: self.oversampling,
         }
     }

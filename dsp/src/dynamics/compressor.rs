@@ -30,6 +30,7 @@
 //! compensation it does not push peaks above full scale for moderate settings.
 
 use crate::filter::crossover::{ButterworthSvfCoefs, Svf};
+use crate::util::{check_range, clamp_or};
 use std::f64::consts::{LN_2, LOG2_E, SQRT_2};
 
 const CHUNK: usize = 64;
@@ -125,70 +126,66 @@ impl Default for CompressorParams {
 
 impl CompressorParams {
     pub fn validate(&self) -> Result<(), String> {
-        let check = |name: &str, v: f64, lo: f64, hi: f64, unit: &str| {
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "compressor {name} must be {lo} to {hi} {unit}, got {v}"
-                ))
-            }
-        };
-        check("threshold", self.threshold_db, -60.0, 0.0, "dB")?;
+        check_range("compressor threshold", self.threshold_db, -60.0, 0.0, "dB")?;
         if self.ratio.is_nan() || self.ratio < 1.0 {
             return Err(format!(
                 "compressor ratio must be 1 or more (inf allowed), got {}",
                 self.ratio
             ));
         }
-        check("knee", self.knee_db, 0.0, 24.0, "dB")?;
-        check("attack", self.attack_ms, 0.05, 500.0, "ms")?;
-        check("release", self.release_ms, 5.0, 5000.0, "ms")?;
-        check("RMS window", self.rms_window_ms, 1.0, 300.0, "ms")?;
-        check(
-            "sidechain high-pass",
+        check_range("compressor knee", self.knee_db, 0.0, 24.0, "dB")?;
+        check_range("compressor attack", self.attack_ms, 0.05, 500.0, "ms")?;
+        check_range("compressor release", self.release_ms, 5.0, 5000.0, "ms")?;
+        check_range(
+            "compressor RMS window",
+            self.rms_window_ms,
+            1.0,
+            300.0,
+            "ms",
+        )?;
+        check_range(
+            "compressor sidechain high-pass",
             self.sidechain_hpf_hz,
             20.0,
             500.0,
             "Hz",
         )?;
-        check("link", self.link, 0.0, 1.0, "")?;
-        check("makeup", self.makeup_db, -24.0, 24.0, "dB")?;
-        check("mix", self.mix, 0.0, 1.0, "")?;
-        check("look-ahead", self.lookahead_ms, 0.0, MAX_LOOKAHEAD_MS, "ms")
+        check_range("compressor link", self.link, 0.0, 1.0, "")?;
+        check_range("compressor makeup", self.makeup_db, -24.0, 24.0, "dB")?;
+        check_range("compressor mix", self.mix, 0.0, 1.0, "")?;
+        check_range(
+            "compressor look-ahead",
+            self.lookahead_ms,
+            0.0,
+            MAX_LOOKAHEAD_MS,
+            "ms",
+        )
     }
 
     /// The same settings forced into range (what the audio thread uses).
     pub fn clamped(&self) -> Self {
-        let c = |v: f64, lo: f64, hi: f64, default: f64| {
-            if v.is_finite() {
-                v.clamp(lo, hi)
-            } else {
-                default
-            }
-        };
         let d = Self::default();
         Self {
-            threshold_db: c(self.threshold_db, -60.0, 0.0, d.threshold_db),
+            threshold_db: clamp_or(self.threshold_db, -60.0, 0.0, d.threshold_db),
             ratio: if self.ratio.is_nan() {
                 d.ratio
             } else {
                 self.ratio.max(1.0)
             },
-            knee_db: c(self.knee_db, 0.0, 24.0, d.knee_db),
-            attack_ms: c(self.attack_ms, 0.05, 500.0, d.attack_ms),
-            release_ms: c(self.release_ms, 5.0, 5000.0, d.release_ms),
+            knee_db: clamp_or(self.knee_db, 0.0, 24.0, d.knee_db),
+            attack_ms: clamp_or(self.attack_ms, 0.05, 500.0, d.attack_ms),
+            release_ms: clamp_or(self.release_ms, 5.0, 5000.0, d.release_ms),
             auto_release: self.auto_release,
             detection: self.detection,
-            rms_window_ms: c(self.rms_window_ms, 1.0, 300.0, d.rms_window_ms),
+            rms_window_ms: clamp_or(self.rms_window_ms, 1.0, 300.0, d.rms_window_ms),
             sidechain_hpf: self.sidechain_hpf,
-            sidechain_hpf_hz: c(self.sidechain_hpf_hz, 20.0, 500.0, d.sidechain_hpf_hz),
-            link: c(self.link, 0.0, 1.0, d.link),
+            sidechain_hpf_hz: clamp_or(self.sidechain_hpf_hz, 20.0, 500.0, d.sidechain_hpf_hz),
+            link: clamp_or(self.link, 0.0, 1.0, d.link),
             stereo_mode: self.stereo_mode,
-            makeup_db: c(self.makeup_db, -24.0, 24.0, d.makeup_db),
+            makeup_db: clamp_or(self.makeup_db, -24.0, 24.0, d.makeup_db),
             auto_makeup: self.auto_makeup,
-            mix: c(self.mix, 0.0, 1.0, d.mix),
-            lookahead_ms: c(self.lookahead_ms, 0.0, MAX_LOOKAHEAD_MS, d.lookahead_ms),
+            mix: clamp_or(self.mix, 0.0, 1.0, d.mix),
+            lookahead_ms: clamp_or(self.lookahead_ms, 0.0, MAX_LOOKAHEAD_MS, d.lookahead_ms),
         }
     }
 

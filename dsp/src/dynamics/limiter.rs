@@ -26,7 +26,7 @@
 //! samples themselves. Both modes have the same latency, so switching never shifts the audio.
 
 use crate::filter::{PolyphaseInterpolator, SegmentPeakState};
-use crate::util::{db_to_gain, SlidingMin};
+use crate::util::{check_range, clamp_or, db_to_gain, SlidingMin};
 
 const DETECT_PHASES: usize = 4;
 const DETECT_TAPS: usize = 128;
@@ -86,49 +86,33 @@ impl Default for LimiterParams {
 
 impl LimiterParams {
     pub fn validate(&self) -> Result<(), String> {
-        let check = |name: &str, v: f64, lo: f64, hi: f64, unit: &str| {
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "limiter {name} must be {lo} to {hi} {unit}, got {v}"
-                ))
-            }
-        };
-        check("ceiling", self.ceiling_db, -12.0, 0.0, "dB")?;
-        check("drive", self.drive_db, 0.0, 24.0, "dB")?;
-        check(
-            "look-ahead",
+        check_range("limiter ceiling", self.ceiling_db, -12.0, 0.0, "dB")?;
+        check_range("limiter drive", self.drive_db, 0.0, 24.0, "dB")?;
+        check_range(
+            "limiter look-ahead",
             self.lookahead_ms,
             MIN_LOOKAHEAD_MS,
             MAX_LOOKAHEAD_MS,
             "ms",
         )?;
-        check("release", self.release_ms, 1.0, 1000.0, "ms")?;
-        check("link", self.link, 0.0, 1.0, "")
+        check_range("limiter release", self.release_ms, 1.0, 1000.0, "ms")?;
+        check_range("limiter link", self.link, 0.0, 1.0, "")
     }
 
     /// The same settings forced into range (what the audio thread uses).
     pub fn clamped(&self) -> Self {
-        let c = |v: f64, lo: f64, hi: f64, default: f64| {
-            if v.is_finite() {
-                v.clamp(lo, hi)
-            } else {
-                default
-            }
-        };
         let d = Self::default();
         Self {
-            ceiling_db: c(self.ceiling_db, -12.0, 0.0, d.ceiling_db),
-            drive_db: c(self.drive_db, 0.0, 24.0, d.drive_db),
-            lookahead_ms: c(
+            ceiling_db: clamp_or(self.ceiling_db, -12.0, 0.0, d.ceiling_db),
+            drive_db: clamp_or(self.drive_db, 0.0, 24.0, d.drive_db),
+            lookahead_ms: clamp_or(
                 self.lookahead_ms,
                 MIN_LOOKAHEAD_MS,
                 MAX_LOOKAHEAD_MS,
                 d.lookahead_ms,
             ),
-            release_ms: c(self.release_ms, 1.0, 1000.0, d.release_ms),
-            link: c(self.link, 0.0, 1.0, d.link),
+            release_ms: clamp_or(self.release_ms, 1.0, 1000.0, d.release_ms),
+            link: clamp_or(self.link, 0.0, 1.0, d.link),
             true_peak: self.true_peak,
             auto_release: self.auto_release,
         }

@@ -10,10 +10,11 @@
 //! is both is silent). Bypass passes the band with neither compression nor band gain (still
 //! delayed by the shared look-ahead). Gain, solo, mute and bypass changes glide over 20 ms.
 
-use super::compressor::{Compressor, CompressorParams, Glide};
+use super::compressor::{Compressor, CompressorParams, Glide, MAX_LOOKAHEAD_MS};
 use crate::filter::crossover::{
     BandBuffers, BandSplitter, MAX_BANDS, MAX_CROSSOVER_HZ, MIN_CROSSOVER_HZ, SPLIT_CHUNK,
 };
+use crate::util::{check_range, clamp_or};
 
 /// Glide time for band gain, solo, mute and bypass changes.
 const BAND_GLIDE_MS: f64 = 20.0;
@@ -75,12 +76,13 @@ impl MultibandParams {
         }
         let used = &self.crossovers_hz[..self.bands - 1];
         for (j, &f) in used.iter().enumerate() {
-            if !(f.is_finite() && (MIN_CROSSOVER_HZ..=MAX_CROSSOVER_HZ).contains(&f)) {
-                return Err(format!(
-                    "multiband crossover {} must be {MIN_CROSSOVER_HZ} to {MAX_CROSSOVER_HZ} Hz, got {f}",
-                    j + 1
-                ));
-            }
+            check_range(
+                &format!("multiband crossover {}", j + 1),
+                f,
+                MIN_CROSSOVER_HZ,
+                MAX_CROSSOVER_HZ,
+                "Hz",
+            )?;
             if j > 0 && f < used[j - 1] {
                 return Err(format!(
                     "multiband crossover {} ({f} Hz) must not be below crossover {} ({} Hz)",
@@ -90,23 +92,21 @@ impl MultibandParams {
                 ));
             }
         }
-        if !(self.lookahead_ms.is_finite()
-            && (0.0..=super::compressor::MAX_LOOKAHEAD_MS).contains(&self.lookahead_ms))
-        {
-            return Err(format!(
-                "multiband look-ahead must be 0 to {} ms, got {}",
-                super::compressor::MAX_LOOKAHEAD_MS,
-                self.lookahead_ms
-            ));
-        }
+        check_range(
+            "multiband look-ahead",
+            self.lookahead_ms,
+            0.0,
+            MAX_LOOKAHEAD_MS,
+            "ms",
+        )?;
         for (b, band) in self.band.iter().enumerate() {
-            if !(band.gain_db.is_finite() && (-24.0..=24.0).contains(&band.gain_db)) {
-                return Err(format!(
-                    "multiband band {} gain must be -24 to 24 dB, got {}",
-                    b + 1,
-                    band.gain_db
-                ));
-            }
+            check_range(
+                &format!("multiband band {} gain", b + 1),
+                band.gain_db,
+                -24.0,
+                24.0,
+                "dB",
+            )?;
             band.compressor
                 .validate()
                 .map_err(|e| format!("multiband band {}: {e}", b + 1))?;
@@ -120,29 +120,16 @@ impl MultibandParams {
         let bands = self.bands.clamp(2, MAX_BANDS);
         let mut crossovers_hz = self.crossovers_hz;
         for (f, default) in crossovers_hz.iter_mut().zip(d.crossovers_hz) {
-            *f = if f.is_finite() {
-                f.clamp(MIN_CROSSOVER_HZ, MAX_CROSSOVER_HZ)
-            } else {
-                default
-            };
+            *f = clamp_or(*f, MIN_CROSSOVER_HZ, MAX_CROSSOVER_HZ, default);
         }
         crossovers_hz[..bands - 1].sort_unstable_by(f64::total_cmp);
-        let lookahead_ms = if self.lookahead_ms.is_finite() {
-            self.lookahead_ms
-                .clamp(0.0, super::compressor::MAX_LOOKAHEAD_MS)
-        } else {
-            d.lookahead_ms
-        };
+        let lookahead_ms = clamp_or(self.lookahead_ms, 0.0, MAX_LOOKAHEAD_MS, d.lookahead_ms);
         let band = self.band.map(|b| BandParams {
             compressor: CompressorParams {
                 lookahead_ms,
                 ..b.compressor.clamped()
             },
-            gain_db: if b.gain_db.is_finite() {
-                b.gain_db.clamp(-24.0, 24.0)
-            } else {
-                0.0
-            },
+            gain_db: clamp_or(b.gain_db, -24.0, 24.0, 0.0),
             ..b
         });
         Self {

@@ -31,6 +31,7 @@
 //! show what the minimum-phase EQ does.
 
 use super::dynamic::DynamicParams;
+use crate::util::{check_range, clamp_or};
 
 /// High-pass slot + 8 parametric bands + low-pass slot.
 pub const MAX_BANDS: usize = 10;
@@ -157,35 +158,29 @@ impl Default for BandParams {
     }
 }
 
-fn check(name: &str, v: f64, lo: f64, hi: f64, unit: &str) -> Result<(), String> {
-    if v.is_finite() && (lo..=hi).contains(&v) {
-        Ok(())
-    } else {
-        Err(format!(
-            "EQ band {name} must be {lo} to {hi}{unit}, got {v}"
-        ))
-    }
-}
-
-fn clamp_or(v: f64, lo: f64, hi: f64, default: f64) -> f64 {
-    if v.is_finite() {
-        v.clamp(lo, hi)
-    } else {
-        default
-    }
-}
-
 impl BandParams {
     pub fn validate(&self) -> Result<(), String> {
-        check("frequency", self.freq_hz, MIN_FREQ_HZ, MAX_FREQ_HZ, " Hz")?;
-        check("gain", self.gain_db, -MAX_GAIN_DB, MAX_GAIN_DB, " dB")?;
-        check("Q", self.q, MIN_Q, MAX_Q, "")?;
-        check(
-            "slope",
+        check_range(
+            "EQ band frequency",
+            self.freq_hz,
+            MIN_FREQ_HZ,
+            MAX_FREQ_HZ,
+            "Hz",
+        )?;
+        check_range(
+            "EQ band gain",
+            self.gain_db,
+            -MAX_GAIN_DB,
+            MAX_GAIN_DB,
+            "dB",
+        )?;
+        check_range("EQ band Q", self.q, MIN_Q, MAX_Q, "")?;
+        check_range(
+            "EQ band slope",
             self.slope_db_oct,
             MIN_SLOPE_DB_OCT,
             MAX_SLOPE_DB_OCT,
-            " dB/oct",
+            "dB/oct",
         )?;
         let steps = self.slope_db_oct / 6.0;
         if (steps - steps.round()).abs() > 1e-9 {
@@ -200,11 +195,7 @@ impl BandParams {
     /// The same band forced into range (NaN -> default); the slope is rounded to a multiple of 6.
     pub fn clamped(&self) -> Self {
         let d = Self::default();
-        let q = if self.q.is_finite() {
-            self.q.clamp(MIN_Q, MAX_Q)
-        } else {
-            d.q
-        };
+        let q = clamp_or(self.q, MIN_Q, MAX_Q, d.q);
         let slope = clamp_or(
             self.slope_db_oct,
             MIN_SLOPE_DB_OCT,

@@ -16,6 +16,7 @@
 //! smoothly (see `min_phase`).
 
 use crate::filter::{SvfCoefs, SvfTaps};
+use crate::util::{check_range, clamp_or};
 
 use super::band::{BandType, MAX_F0_FRACTION};
 
@@ -47,36 +48,20 @@ impl Default for DynamicParams {
 
 impl DynamicParams {
     pub fn validate(&self) -> Result<(), String> {
-        let check = |name: &str, v: f64, lo: f64, hi: f64, unit: &str| {
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "dynamic EQ {name} must be {lo} to {hi} {unit}, got {v}"
-                ))
-            }
-        };
-        check("threshold", self.threshold_db, -80.0, 0.0, "dB")?;
-        check("range", self.range_db, -24.0, 24.0, "dB")?;
-        check("attack", self.attack_ms, 0.1, 500.0, "ms")?;
-        check("release", self.release_ms, 1.0, 5000.0, "ms")
+        check_range("dynamic EQ threshold", self.threshold_db, -80.0, 0.0, "dB")?;
+        check_range("dynamic EQ range", self.range_db, -24.0, 24.0, "dB")?;
+        check_range("dynamic EQ attack", self.attack_ms, 0.1, 500.0, "ms")?;
+        check_range("dynamic EQ release", self.release_ms, 1.0, 5000.0, "ms")
     }
 
     pub fn clamped(&self) -> Self {
-        let c = |v: f64, lo: f64, hi: f64, default: f64| {
-            if v.is_finite() {
-                v.clamp(lo, hi)
-            } else {
-                default
-            }
-        };
         let d = Self::default();
         Self {
             enabled: self.enabled,
-            threshold_db: c(self.threshold_db, -80.0, 0.0, d.threshold_db),
-            range_db: c(self.range_db, -24.0, 24.0, d.range_db),
-            attack_ms: c(self.attack_ms, 0.1, 500.0, d.attack_ms),
-            release_ms: c(self.release_ms, 1.0, 5000.0, d.release_ms),
+            threshold_db: clamp_or(self.threshold_db, -80.0, 0.0, d.threshold_db),
+            range_db: clamp_or(self.range_db, -24.0, 24.0, d.range_db),
+            attack_ms: clamp_or(self.attack_ms, 0.1, 500.0, d.attack_ms),
+            release_ms: clamp_or(self.release_ms, 1.0, 5000.0, d.release_ms),
         }
     }
 }

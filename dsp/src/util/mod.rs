@@ -1,9 +1,12 @@
-//! Small shared helpers: level conversions, the sliding minimum, and the output guard.
+//! Small shared helpers: level conversions, the sliding minimum, the output guard, and the
+//! parameter range checks.
 
 pub mod db;
 pub mod hold;
+pub mod range;
 pub mod sanitize;
 
 pub use db::{db_to_gain, gain_to_db};
 pub use hold::SlidingMin;
+pub use range::{check_range, clamp_or};
 pub use sanitize::flush_non_normal;
