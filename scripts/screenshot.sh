@@ -27,7 +27,7 @@ for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 LIBGL_ALWAYS_SOFTWARE=1 "$bin" --backend dummy >target/screenshots/standalone.log 2>&1 &
 app=$!
 window=""
-for _ in $(seq 100); do
+for _ in $(seq 400); do
   window=$(xdotool search --name "Lacquer" 2>/dev/null | head -n 1 || true)
   [ -n "$window" ] && break
   kill -0 "$app" 2>/dev/null || { echo "the standalone exited; see target/screenshots/standalone.log" >&2; exit 1; }

@@ -1332,6 +1332,35 @@ mod tests {
         assert!(diff < 1e-3, "{diff}");
     }
 
+    /// Gain-matched listening plays the processed master at the input's short-term loudness.
+    #[test]
+    fn gain_matched_listening_plays_at_the_input_loudness() {
+        let rate = 48_000.0;
+        let mut p = ChainParams::default();
+        p.limiter.drive_db = 10.0;
+        p.gain_match = true;
+        let x = noise(rate as usize * 8, 9, 0.2);
+        let mut chain = MasteringChain::new(rate, &p);
+        let (mut l, mut r) = (x.clone(), x.clone());
+        chain.process(&mut l, &mut r);
+        let mut input = crate::loudness::LoudnessMeter::new(rate, 2);
+        let mut output = crate::loudness::LoudnessMeter::new(rate, 2);
+        let d = chain.latency();
+        let tail = rate as usize * 5;
+        input.process_stereo(&x[tail - d..x.len() - d], &x[tail - d..x.len() - d]);
+        output.process_stereo(&l[tail..], &r[tail..]);
+        let (i, o) = (input.integrated_lufs(), output.integrated_lufs());
+        println!(
+            "input {i:.2} LUFS, matched output {o:.2} LUFS, applied {:.2} dB",
+            chain.gain_match_db()
+        );
+        assert!((i - o).abs() < 0.5, "{i} vs {o}");
+        assert!(
+            chain.gain_match_db() < -5.0,
+            "the limiter drive is taken back"
+        );
+    }
+
     #[test]
     fn processing_and_parameter_changes_never_allocate() {
         let rate = 48_000.0;

@@ -4,10 +4,13 @@
 //! `lacquer-dsp`; all signal processing lives there.
 
 use lacquer_dsp::chain::{ChainParams, MasteringChain};
+use lacquer_dsp::meter::spectrum::{spectrum_channel, SpectrumTap};
 use nice_plug::prelude::*;
 use std::sync::Arc;
 
+pub mod ab;
 pub mod editor;
+pub mod learn;
 pub mod meters;
 pub mod params;
 pub mod presets;
@@ -30,6 +33,10 @@ pub struct Lacquer {
     /// keeps the activated values until then.
     latency_settings: LatencySettings,
     restart_requested: bool,
+    /// Built in `activate`.
+    learner: Option<learn::Learner>,
+    /// Sending ends of the spectrum rings (pre and post chain).
+    spectrum_taps: Option<(SpectrumTap, SpectrumTap)>,
 }
 
 /// The settings that change the chain's latency.
@@ -75,6 +82,8 @@ impl Default for Lacquer {
             reported_latency: 0,
             latency_settings: LatencySettings::default(),
             restart_requested: false,
+            learner: None,
+            spectrum_taps: None,
         }
     }
 }
@@ -157,6 +166,13 @@ impl Plugin for Lacquer {
         self.reported_latency = chain.latency() as u32;
         context.set_latency_samples(self.reported_latency);
         self.chain = Some(chain);
+        self.learner = Some(learn::Learner::new(buffer_config.sample_rate as f64));
+        let (pre_tap, pre) = spectrum_channel(meters::SPECTRUM_RING);
+        let (post_tap, post) = spectrum_channel(meters::SPECTRUM_RING);
+        self.spectrum_taps = Some((pre_tap, post_tap));
+        if let Ok(mut feeds) = self.meters.spectrum.lock() {
+            *feeds = Some(meters::SpectrumFeeds { pre, post });
+        }
         true
     }
 
@@ -196,12 +212,48 @@ impl Plugin for Lacquer {
         let [left, right] = channels else {
             return ProcessStatus::Normal;
         };
+        if let Some((pre, _)) = self.spectrum_taps.as_mut() {
+            pre.push_stereo(left, right);
+        }
         chain.process(left, right);
+        if let Some((_, post)) = self.spectrum_taps.as_mut() {
+            post.push_stereo(left, right);
+        }
 
         // The latency only changes through a restart (above), so it still equals what
         // `activate` reported.
         debug_assert_eq!(chain.latency() as u32, self.reported_latency);
-        self.meters.publish(chain);
+        let target = self.params.target_lufs();
+        if let Some(learner) = self.learner.as_mut() {
+            use std::sync::atomic::Ordering::Relaxed;
+            if self.meters.learn_request.swap(false, Relaxed) {
+                learner.start();
+            }
+            if learner.is_learning() {
+                // The master as it leaves the chain: undo gain-matched listening.
+                let undo = 10f32.powf(-chain.gain_match_db() as f32 / 20.0);
+                let drive = settings.limiter.drive_db;
+                let target = target.unwrap_or(-14.0);
+                for (l, r) in left.chunks(64).zip(right.chunks(64)) {
+                    let mut a = [0.0f32; 64];
+                    let mut b = [0.0f32; 64];
+                    for (i, (&x, &y)) in l.iter().zip(r).enumerate() {
+                        a[i] = x * undo;
+                        b[i] = y * undo;
+                    }
+                    if let Some(s) = learner.feed(&a[..l.len()], &b[..l.len()], drive, target) {
+                        self.meters
+                            .learned_drive_db
+                            .store(s.drive_db as f32, Relaxed);
+                        self.meters.learn_ready.store(true, Relaxed);
+                    }
+                }
+                self.meters
+                    .learn_progress
+                    .store(learner.progress() as f32, Relaxed);
+            }
+        }
+        self.meters.publish(chain, target);
         ProcessStatus::Normal
     }
 }

@@ -3,7 +3,9 @@
 
 use atomic_float::AtomicF32;
 use lacquer_dsp::chain::MasteringChain;
+use lacquer_dsp::meter::spectrum::SpectrumSource;
 use lacquer_dsp::meter::MeterSnapshot;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
 
 /// One side (input or output) of the meter bridge.
@@ -39,8 +41,21 @@ impl LevelMeters {
     }
 }
 
+/// Spectrum of the chain's input and output: the audio thread pushes samples into lock-free
+/// rings; the editor takes the receiving ends once and runs the FFTs on its own thread.
+pub struct SpectrumFeeds {
+    pub pre: SpectrumSource,
+    pub post: SpectrumSource,
+}
+
+/// Samples held per spectrum ring: enough for the largest analysis frame plus a GUI frame's
+/// worth of audio at 192 kHz.
+pub const SPECTRUM_RING: usize = 1 << 16;
+
 #[derive(Default)]
 pub struct SharedMeters {
+    /// Taken by the editor when it opens (GUI thread only; the audio thread never locks it).
+    pub spectrum: std::sync::Mutex<Option<SpectrumFeeds>>,
     pub input: LevelMeters,
     pub output: LevelMeters,
     pub compressor_gr_db: AtomicF32,
@@ -48,11 +63,24 @@ pub struct SharedMeters {
     pub limiter_gr_db: AtomicF32,
     pub gain_match_db: AtomicF32,
     pub latency_samples: AtomicF32,
+    /// Output integrated loudness minus the delivery target, LU (NaN without a target).
+    pub target_distance_lu: AtomicF32,
+    /// Editor -> audio thread: start a learn pass.
+    pub learn_request: AtomicBool,
+    /// 0..1 while learning.
+    pub learn_progress: AtomicF32,
+    /// Audio thread -> editor: a finished pass's suggested limiter drive (read once).
+    pub learned_drive_db: AtomicF32,
+    pub learn_ready: AtomicBool,
 }
 
 impl SharedMeters {
-    pub fn publish(&self, chain: &mut MasteringChain) {
+    pub fn publish(&self, chain: &mut MasteringChain, target_lufs: Option<f64>) {
         let (input, output) = chain.take_meter_snapshots();
+        self.target_distance_lu.store(
+            target_lufs.map_or(f32::NAN, |t| (output.integrated_lufs - t) as f32),
+            Relaxed,
+        );
         self.input.store(&input);
         self.output.store(&output);
         let gr = chain.take_gain_reduction();

@@ -368,6 +368,10 @@ pub struct LacquerParams {
     /// Editor window size and open flag (not yet part of the saved state).
     pub editor_state: Arc<EguiEditorState>,
 
+    /// Settings A/B: the inactive slot (see `ab`).
+    #[persist = "ab"]
+    pub ab: std::sync::Mutex<crate::ab::AbSlots>,
+
     /// Layout version of the saved state (see `presets::migrate`).
     #[persist = "state_format"]
     pub state_format: std::sync::atomic::AtomicU32,
@@ -386,6 +390,9 @@ pub struct LacquerParams {
     /// Delivery target: 0 = custom, 1.. = `TARGETS[i - 1]`.
     #[id = "target"]
     pub target: IntParam,
+    /// Loudness of the "Custom" delivery target.
+    #[id = "target_lufs"]
+    pub custom_target_lufs: FloatParam,
 
     #[id = "eq_enabled"]
     pub eq_enabled: BoolParam,
@@ -602,6 +609,7 @@ impl Default for LacquerParams {
         let d = ChainParams::default();
         Self {
             editor_state: crate::editor::default_state(),
+            ab: Default::default(),
             state_format: std::sync::atomic::AtomicU32::new(crate::presets::STATE_FORMAT),
             input_gain: trim_param("Input Gain"),
             output_gain: trim_param("Output Gain"),
@@ -625,6 +633,18 @@ impl Default for LacquerParams {
             .non_automatable()
             .with_value_to_string(target_to_string())
             .with_string_to_value(string_to_target()),
+
+            custom_target_lufs: FloatParam::new(
+                "Custom Target Loudness",
+                -14.0,
+                FloatRange::Linear {
+                    min: -36.0,
+                    max: -5.0,
+                },
+            )
+            .with_value_to_string(Arc::new(|v| format!("{v:.1} LUFS")))
+            .with_string_to_value(s2v_db())
+            .non_automatable(),
 
             eq_enabled: switch("EQ On", d.eq_enabled),
             eq_mode: EnumParam::new("EQ Phase Mode", HostEqMode::Minimum).non_automatable(),
@@ -711,6 +731,15 @@ impl Default for LacquerParams {
 }
 
 impl LacquerParams {
+    /// Integrated loudness of the selected delivery target (the custom value for "Custom";
+    /// `None` for a target without one, such as CD).
+    pub fn target_lufs(&self) -> Option<f64> {
+        match self.target.value() {
+            0 => Some(self.custom_target_lufs.value() as f64),
+            i => TARGETS.get(i as usize - 1)?.integrated_lufs,
+        }
+    }
+
     /// The chain's settings for the current parameter values (targets; the kernels smooth).
     pub fn chain_params(&self) -> ChainParams {
         let mut p = ChainParams {

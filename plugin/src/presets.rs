@@ -148,7 +148,8 @@ pub const FACTORY_PRESETS: &[FactoryPreset] = &[
     },
 ];
 
-/// The current values of `params` as a plugin state, in nice-plug's own layout.
+/// The current values of `params` as a preset: a plugin state in nice-plug's own layout,
+/// without the A/B store.
 pub fn state_of(params: &LacquerParams) -> PluginState {
     let mut values = BTreeMap::new();
     for (id, ptr, _group) in params.param_map() {
@@ -167,6 +168,8 @@ pub fn state_of(params: &LacquerParams) -> PluginState {
         values.insert(id, value);
     }
     let mut fields = params.serialize_fields();
+    // A preset is a sound, not a session: loading one leaves the A/B slots alone.
+    fields.remove("ab");
     fields.insert(STATE_FORMAT_KEY.into(), STATE_FORMAT.to_string());
     PluginState {
         version: env!("CARGO_PKG_VERSION").into(),
