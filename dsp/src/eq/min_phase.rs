@@ -25,10 +25,10 @@
 //! parameters (log frequency, gain in dB, log Q) and the dynamic gain follow their targets with
 //! a 5 ms one-pole smoother evaluated every 32 samples; a moving band is redesigned every 32
 //! samples and its SVF coefficients (g, k, m0..m2) are interpolated linearly per sample in
-//! between, so automation never steps. A band whose type, slope, alignment or placement changes,
-//! or that is switched on or off, crossfades through dry over 10 ms.
+//! between, so automation never steps. Structural changes crossfade (see below).
 //! A band that has settled hands its state to a transposed direct form II (exactly: the zero-input
-//! response is preserved) and runs there at 9 operations per sample instead of 15, both channels
+//! response is preserved, also for first-order sections, whose second SVF mode is unobservable)
+//! and runs there at 9 operations per sample instead of 15, both channels
 //! in one SSE2 register; consecutive static bands run sample-interleaved so their recursions
 //! overlap. Disabled bands and static 0 dB bells/shelves/tilts without dynamics are skipped.
 //!
@@ -37,6 +37,19 @@
 //! Mid or Side band is active, the signal is encoded to M = (L + R) / 2, S = (L - R) / 2, the
 //! Mid/Side bands run in slot order, and it is decoded (L = M + S, R = M - S, exact in f64).
 //! With every band off, `process` returns without touching the buffers (bit-transparent).
+//!
+//! ## Structural changes
+//! A band's type, slope, alignment or placement, or whether it is on, cannot glide. Changing any
+//! of them crossfades the whole EQ, linearly over 10 ms, from the outgoing configuration (every
+//! band as it was, running on with its state) to the incoming one (unchanged bands continue from
+//! copies of their state, changed bands restart in their new shape or stop), both on the same
+//! input. So a band can change type or move between the left/right and mid/side stages without
+//! a step, and the dry signal never shows through in between (a steep high-pass faded out and
+//! in again would let the full signal through). A restarting band is first pre-rolled over the
+//! recent input (up to 100 ms: eight time constants of its slowest pole, within a fixed budget
+//! per crossfade) so it does not ring as a filter switched in cold on a running signal does.
+//! Changes arriving during a crossfade start the next one when it ends. A crossfade costs a
+//! second pass of the EQ for its 10 ms.
 //!
 //! ## Dynamic bands
 //! See [`super::dynamic`]: the detector listens to the band's input through a band-pass at the
@@ -61,6 +74,14 @@ const CHUNK: usize = 64;
 const SUB_BLOCK: usize = 32;
 const SMOOTH_MS: f64 = 5.0;
 const FADE_MS: f64 = 10.0;
+/// Input kept for warming up bands that start during a crossfade (at most
+/// [`PREROLL_BUDGET`] frames).
+const HISTORY_MS: f64 = 100.0;
+/// A starting band pre-rolls this many time constants of its slowest pole (e^-8 = 3e-4).
+const PREROLL_TIME_CONSTANTS: f64 = 8.0;
+/// Section-frames all bands starting in one crossfade may pre-roll together: bounds the extra
+/// work of one structural change (some 50 us) at any sample rate.
+const PREROLL_BUDGET: usize = 16_384;
 const FIT_POINTS: usize = 24;
 /// Fit frequencies are `Nyquist * (i / 23)^0.7`: denser towards Nyquist, where residuals bend.
 const FIT_SPACING_POWER: f64 = 0.7;
@@ -519,7 +540,8 @@ impl BandDesigner {
     }
 }
 
-/// What a band is, as opposed to where its knobs are: changing it crossfades through dry.
+/// What a band is, as opposed to where its knobs are: changing it crossfades the EQ
+/// ([`MinPhaseEq::start_crossfade`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Structure {
     kind: BandType,
@@ -719,12 +741,23 @@ impl Stage {
             ];
             let y0 = self.tdf.s1[lane];
             let y1 = self.tdf.s2[lane] - self.tdf.a1[lane] * y0;
+            // Solve [c; cA] u = [y0; y1] (the observability matrix).
             let det = c[0] * ca[1] - c[1] * ca[0];
             let scale = (c[0].abs() + c[1].abs()) * (ca[0].abs() + ca[1].abs());
-            let (u0, u1) = if det.abs() > 1e-14 * scale && det.is_finite() {
+            let norm_sq = c[0] * c[0] + c[1] * c[1] + ca[0] * ca[0] + ca[1] * ca[1];
+            let (u0, u1) = if det.abs() > 1e-12 * scale && det.is_finite() {
                 (
                     (y0 * ca[1] - c[1] * y1) / det,
                     (c[0] * y1 - ca[0] * y0) / det,
+                )
+            } else if norm_sq > 0.0 && norm_sq.is_finite() {
+                // Rank one: a first-order section (tilt, the odd section of an odd-order pass
+                // filter) has its second mode cancelled at z = 0 and unobservable. The
+                // minimum-norm state, O^T y / |O|_F^2 (the pseudo-inverse of a rank-one O),
+                // has the same zero-input response; zeroing it instead stepped the output.
+                (
+                    (c[0] * y0 + ca[0] * y1) / norm_sq,
+                    (c[1] * y0 + ca[1] * y1) / norm_sq,
                 )
             } else {
                 // Unobservable (an identity lane): the state has no effect on the output.
@@ -769,6 +802,9 @@ fn add_coefs(a: &SvfCoefs, s: &SvfCoefs, times: f64) -> SvfCoefs {
 struct Band {
     target: BandParams,
     running: bool,
+    /// What the band runs: the target as it was when the band was (re)started. Knobs follow
+    /// `target`; type, slope, alignment and placement come from here.
+    shape: BandParams,
     structure: Structure,
     lanes: [bool; 2],
     log_f: f64,
@@ -777,8 +813,6 @@ struct Band {
     dyn_offset_db: f64,
     /// Parameters (log f, total gain, log q) the current coefficients were designed for.
     designed: [f64; 3],
-    wet: f64,
-    wet_target: f64,
     stages: [Stage; MAX_STAGES],
     n_stages: usize,
     /// Stage count once the current sub-block's interpolation ends.
@@ -797,6 +831,7 @@ impl Band {
         Self {
             target,
             running: false,
+            shape: target,
             structure: Structure::of(&target),
             lanes: [true, true],
             log_f: target.freq_hz.log2(),
@@ -804,8 +839,6 @@ impl Band {
             log_q: target.q.ln(),
             dyn_offset_db: 0.0,
             designed: [f64::NAN; 3],
-            wet: 0.0,
-            wet_target: 0.0,
             stages: [Stage::default(); MAX_STAGES],
             n_stages: 0,
             next_stages: 0,
@@ -831,8 +864,72 @@ impl Band {
             freq_hz: self.log_f.exp2(),
             gain_db: self.total_gain_db(),
             q: self.log_q.exp(),
-            ..self.target
+            dynamic: self.target.dynamic,
+            ..self.shape
         }
+    }
+
+    /// The target asks for something other than what the band runs (switched on or off, or a
+    /// different type, slope, alignment or placement): a job for a crossfade.
+    fn needs_restart(&self) -> bool {
+        self.target.enabled != self.running
+            || (self.running && Structure::of(&self.target) != self.structure)
+    }
+
+    fn stop(&mut self) {
+        self.running = false;
+        self.reset_state();
+    }
+
+    /// Samples the band's slowest pole needs to decay by [`PREROLL_TIME_CONSTANTS`].
+    fn settling_samples(&self) -> f64 {
+        let mut radius: f64 = 0.0;
+        for st in &self.stages[..self.n_stages] {
+            let bq = st.cur.to_biquad();
+            let disc = bq.a1 * bq.a1 - 4.0 * bq.a2;
+            let r = if disc < 0.0 {
+                bq.a2.sqrt()
+            } else {
+                0.5 * (bq.a1.abs() + disc.sqrt())
+            };
+            radius = radius.max(r);
+        }
+        if radius < 1.0 {
+            -PREROLL_TIME_CONSTANTS / radius.ln()
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Run the (just adopted, static) band from rest over the recent input, `past` then
+    /// `recent` (left/right, oldest first), so that it starts a crossfade in nearly the state it
+    /// would have had, had it been running, rather than from rest: a filter switched in cold on
+    /// a running signal rings, however it is faded. Only the state is kept. The history is the
+    /// EQ's input, so the bands before this one are not accounted for; what they change shows
+    /// as a (faded) transient of that size, not of the whole signal.
+    ///
+    /// Runs in the direct form (the band is static after `adopt`) and spends at most `budget`
+    /// section-frames, which it decrements.
+    fn preroll(&mut self, past: &[[f32; 2]], recent: &[[f32; 2]], budget: &mut usize) {
+        let available = past.len() + recent.len();
+        let affordable = *budget / self.n_stages.max(1);
+        let n = (self.settling_samples().ceil().min(available as f64) as usize).min(affordable);
+        *budget -= n * self.n_stages;
+        let mid_side = self.structure.mid_side();
+        self.set_direct_form(true);
+        let stages = &mut self.stages[..self.n_stages];
+        for f in past.iter().chain(recent.iter()).skip(available - n) {
+            let (l, r) = (f64::from(f[0]), f64::from(f[1]));
+            let mut y = if mid_side {
+                [0.5 * (l + r), 0.5 * (l - r)]
+            } else {
+                [l, r]
+            };
+            for st in stages.iter_mut() {
+                y = st.tdf.tick(y);
+            }
+        }
+        self.sanitize();
     }
 
     fn reset_state(&mut self) {
@@ -844,9 +941,10 @@ impl Band {
         self.dyn_offset_db = 0.0;
     }
 
-    /// Take on the target's structure and parameters at once (no glide), fully wet or dry.
-    fn adopt(&mut self, designer: &BandDesigner, wet: f64) {
+    /// Take on the target's structure and parameters at once (no glide), from rest.
+    fn adopt(&mut self, designer: &BandDesigner) {
         let t = self.target;
+        self.shape = t;
         self.structure = Structure::of(&t);
         self.lanes = self.structure.lanes();
         self.log_f = t.freq_hz.log2();
@@ -856,8 +954,6 @@ impl Band {
         self.stages = [Stage::default(); MAX_STAGES];
         self.direct_form = false;
         self.running = true;
-        self.wet = wet;
-        self.wet_target = 1.0;
         self.update_sidechain(designer.sample_rate());
         let d = designer.design(&self.params_now());
         self.install(&d);
@@ -913,24 +1009,11 @@ impl Band {
         }
     }
 
-    /// Advance smoothing, dynamics and fades by one sub-block of `len` samples and redesign if
-    /// anything moved. Returns false if the band has stopped.
-    fn begin_sub_block(&mut self, designer: &BandDesigner, len: usize, smooth: f64) -> bool {
-        if !self.running {
-            return false;
-        }
+    /// Advance smoothing and dynamics by one sub-block of `len` samples and redesign if anything
+    /// moved. Structural changes are not this function's business (see
+    /// [`MinPhaseEq::start_crossfade`]): the band keeps its structure and follows the knobs.
+    fn begin_sub_block(&mut self, designer: &BandDesigner, len: usize, smooth: f64) {
         let t = self.target;
-        let same = t.enabled && Structure::of(&t) == self.structure;
-        self.wet_target = if same { 1.0 } else { 0.0 };
-        if self.wet == 0.0 && !same {
-            if t.enabled {
-                self.adopt(designer, 0.0);
-            } else {
-                self.running = false;
-                self.reset_state();
-                return false;
-            }
-        }
         let mut settled = true;
         let mut approach = |cur: &mut f64, target: f64, snap: f64| {
             if *cur != target {
@@ -1009,24 +1092,22 @@ impl Band {
             self.n_stages = n;
             self.next_stages = d.len;
         }
-        let fading = self.wet != self.wet_target || self.wet != 1.0;
         let identity = self.structure.kind.uses_gain() && self.total_gain_db() == 0.0;
-        let skip = !self.moving && !fading && !self.dynamic_active() && identity;
+        let skip = !self.moving && !self.dynamic_active() && identity;
         if skip && !self.skipped {
             for s in self.stages.iter_mut() {
                 s.reset();
             }
         }
         self.skipped = skip;
-        true
     }
 
     fn is_static(&self) -> bool {
-        !self.moving && self.wet == 1.0 && self.wet_target == 1.0 && !self.dynamic_active()
+        !self.moving && !self.dynamic_active()
     }
 
-    /// Process a sub-block with interpolation, detection and fades (band after band).
-    fn process_moving(&mut self, buf: &mut [Frame], fade_step: f64) {
+    /// Process a sub-block with interpolation and detection (band after band).
+    fn process_moving(&mut self, buf: &mut [Frame]) {
         self.set_direct_form(false);
         let len = buf.len();
         let lanes = self.lanes;
@@ -1049,19 +1130,6 @@ impl Band {
                     }
                 }
                 y = st.svf.tick(y);
-            }
-            if self.wet != self.wet_target {
-                self.wet = if self.wet < self.wet_target {
-                    (self.wet + fade_step).min(self.wet_target)
-                } else {
-                    (self.wet - fade_step).max(self.wet_target)
-                };
-            }
-            if self.wet != 1.0 {
-                y = [
-                    x[0] + self.wet * (y[0] - x[0]),
-                    x[1] + self.wet * (y[1] - x[1]),
-                ];
             }
             *frame = y;
         }
@@ -1121,11 +1189,82 @@ fn run_static(bands: &mut [Band; MAX_BANDS], run: &[usize], buf: &mut [Frame]) {
     }
 }
 
+/// Run the bands in `order` (one domain, slot order) over `buf`.
+fn run_bands(bands: &mut [Band; MAX_BANDS], order: &[usize], buf: &mut [Frame]) {
+    let mut i = 0;
+    while i < order.len() {
+        if bands[order[i]].is_static() {
+            let start = i;
+            while i < order.len() && bands[order[i]].is_static() {
+                i += 1;
+            }
+            run_static(bands, &order[start..i], buf);
+        } else {
+            bands[order[i]].process_moving(buf);
+            i += 1;
+        }
+    }
+}
+
+/// One configuration over one sub-block: the left/right-domain bands, then (if any band is
+/// placed there) the mid/side ones between encode and decode.
+fn run_config(
+    bands: &mut [Band; MAX_BANDS],
+    designer: &BandDesigner,
+    smooth: f64,
+    buf: &mut [Frame],
+) {
+    let len = buf.len();
+    let mut lr = [0usize; MAX_BANDS];
+    let mut ms = [0usize; MAX_BANDS];
+    let (mut n_lr, mut n_ms) = (0, 0);
+    let mut mid_side = false;
+    for (i, band) in bands.iter_mut().enumerate() {
+        if !band.running {
+            continue;
+        }
+        band.begin_sub_block(designer, len, smooth);
+        let in_ms = band.structure.mid_side();
+        mid_side |= in_ms;
+        if !band.skipped {
+            if in_ms {
+                ms[n_ms] = i;
+                n_ms += 1;
+            } else {
+                lr[n_lr] = i;
+                n_lr += 1;
+            }
+        }
+    }
+    run_bands(bands, &lr[..n_lr], buf);
+    if mid_side {
+        for f in buf.iter_mut() {
+            *f = [0.5 * (f[0] + f[1]), 0.5 * (f[0] - f[1])];
+        }
+        run_bands(bands, &ms[..n_ms], buf);
+        for f in buf.iter_mut() {
+            *f = [f[0] + f[1], f[0] - f[1]];
+        }
+    }
+}
+
 /// The minimum-phase EQ: 10 band slots on stereo audio.
 pub struct MinPhaseEq {
     sample_rate: f64,
     designer: BandDesigner,
+    /// The configuration in effect (the incoming one during a crossfade).
     bands: [Band; MAX_BANDS],
+    /// The outgoing configuration during a crossfade: the bands as they were when it began,
+    /// still running with their state (allocated once in `new`).
+    outgoing: Box<[Band; MAX_BANDS]>,
+    /// Weight of `bands` in the output: 1 except during a crossfade, where it ramps from 0.
+    mix: f64,
+    /// The last input frames (a ring, oldest at `history_pos`), to pre-roll starting bands.
+    history: Box<[[f32; 2]]>,
+    history_pos: usize,
+    /// Some band's target differs structurally from what it runs: start a crossfade as soon as
+    /// none is running.
+    pending: bool,
     smooth: f64,
     fade_step: f64,
     /// Nothing processed since construction or reset: parameter changes apply at once.
@@ -1143,6 +1282,16 @@ impl MinPhaseEq {
             sample_rate,
             designer: BandDesigner::new(sample_rate),
             bands: std::array::from_fn(|_| Band::new(sample_rate)),
+            outgoing: Box::new(std::array::from_fn(|_| Band::new(sample_rate))),
+            mix: 1.0,
+            history: vec![
+                [0.0; 2];
+                ((HISTORY_MS * 1e-3 * sample_rate).ceil() as usize).min(PREROLL_BUDGET)
+                    + CHUNK
+            ]
+            .into_boxed_slice(),
+            history_pos: 0,
+            pending: false,
             smooth: 1.0 - (-(SUB_BLOCK as f64) / (SMOOTH_MS * 1e-3 * sample_rate)).exp(),
             fade_step: 1.0 / (FADE_MS * 1e-3 * sample_rate),
             fresh: true,
@@ -1158,32 +1307,40 @@ impl MinPhaseEq {
     pub fn set_params(&mut self, params: &EqParams) {
         for (band, p) in self.bands.iter_mut().zip(params.bands.iter()) {
             band.target = p.clamped().held_below_nyquist(self.sample_rate);
-            if self.fresh {
-                if band.target.enabled {
-                    band.adopt(&self.designer, 1.0);
-                } else {
-                    band.running = false;
-                    band.wet = 0.0;
-                    band.reset_state();
-                }
-            } else if band.target.enabled && !band.running {
-                band.adopt(&self.designer, 0.0);
+        }
+        // The outgoing bands keep following the knobs while they fade.
+        for (old, band) in self.outgoing.iter_mut().zip(self.bands.iter()) {
+            old.target = band.target;
+        }
+        if self.fresh {
+            self.apply_at_once();
+        } else {
+            self.pending = self.bands.iter().any(Band::needs_restart);
+        }
+    }
+
+    /// Every band takes on its target at once, from rest; no crossfade.
+    fn apply_at_once(&mut self) {
+        for band in self.bands.iter_mut() {
+            if band.target.enabled {
+                band.adopt(&self.designer);
+            } else {
+                band.stop();
             }
         }
+        for old in self.outgoing.iter_mut() {
+            old.stop();
+        }
+        self.mix = 1.0;
+        self.pending = false;
     }
 
     /// Clear all filter and detector state; current settings apply at once.
     pub fn reset(&mut self) {
         self.fresh = true;
-        for band in self.bands.iter_mut() {
-            if band.target.enabled {
-                band.adopt(&self.designer, 1.0);
-            } else {
-                band.running = false;
-                band.wet = 0.0;
-                band.reset_state();
-            }
-        }
+        self.history.fill([0.0; 2]);
+        self.history_pos = 0;
+        self.apply_at_once();
     }
 
     pub fn latency(&self) -> usize {
@@ -1200,12 +1357,19 @@ impl MinPhaseEq {
     }
 
     /// Summed analog response (dB) at `freq_hz` of the running bands of each placement, indexed
-    /// like [`Placement::ALL`] (Stereo, Left, Right, Mid, Side), with momentary parameters.
+    /// like [`Placement::ALL`] (Stereo, Left, Right, Mid, Side), with momentary parameters
+    /// (during a crossfade, both configurations weighted by their share of the mix).
     pub fn response_db(&self, freq_hz: f64) -> [f64; 5] {
         let mut out = [0.0; 5];
-        for b in self.bands.iter().filter(|b| b.running) {
-            let p = b.params_now();
-            out[p.placement.index()] += b.wet * analog_magnitude_db(&p, freq_hz);
+        let mut add = |bands: &[Band; MAX_BANDS], weight: f64| {
+            for b in bands.iter().filter(|b| b.running) {
+                let p = b.params_now();
+                out[p.placement.index()] += weight * analog_magnitude_db(&p, freq_hz);
+            }
+        };
+        add(&self.bands, self.mix);
+        if self.mix < 1.0 {
+            add(&self.outgoing, 1.0 - self.mix);
         }
         out
     }
@@ -1220,51 +1384,66 @@ impl MinPhaseEq {
         Some(d)
     }
 
-    fn process_domain(&mut self, mid_side: bool, buf: &mut [Frame]) {
-        let len = buf.len();
-        let mut order = [0usize; MAX_BANDS];
-        let mut n = 0;
-        for (i, band) in self.bands.iter_mut().enumerate() {
-            if band.running
-                && band.structure.mid_side() == mid_side
-                && band.begin_sub_block(&self.designer, len, self.smooth)
-                && !band.skipped
-            {
-                order[n] = i;
-                n += 1;
-            }
-        }
-        let mut i = 0;
-        while i < n {
-            if self.bands[order[i]].is_static() {
-                let start = i;
-                while i < n && self.bands[order[i]].is_static() {
-                    i += 1;
-                }
-                run_static(&mut self.bands, &order[start..i], buf);
-            } else {
-                self.bands[order[i]].process_moving(buf, self.fade_step);
-                i += 1;
+    /// Append input frames to the history ring.
+    fn record(&mut self, left: &[f32], right: &[f32]) {
+        let len = self.history.len();
+        let n = left.len().min(right.len());
+        let skip = n.saturating_sub(len);
+        for (&l, &r) in left[skip..n].iter().zip(&right[skip..n]) {
+            self.history[self.history_pos] = [l, r];
+            self.history_pos += 1;
+            if self.history_pos == len {
+                self.history_pos = 0;
             }
         }
     }
 
-    fn domain_active(&self, mid_side: bool) -> bool {
-        self.bands
-            .iter()
-            .any(|b| b.running && b.structure.mid_side() == mid_side)
+    /// Begin a crossfade to the targets: the current bands become the outgoing configuration
+    /// (state and all), and in the incoming one every band whose target differs structurally
+    /// restarts in its new shape (or stops), pre-rolled over the recent input. Both run on the
+    /// same input until the mix has moved over, so a band changing type, or moving between the
+    /// left/right and mid/side stages, never steps; the dry signal is not involved. The last
+    /// `ahead` recorded frames are not yet processed (they follow the crossfade's start).
+    fn start_crossfade(&mut self, ahead: usize) {
+        // The history up to the crossfade's start, oldest first, as two slices of the ring.
+        let (pos, len) = (self.history_pos, self.history.len());
+        let (past, recent) = if pos >= ahead {
+            (&self.history[pos..], &self.history[..pos - ahead])
+        } else {
+            (&self.history[pos..len - (ahead - pos)], &[][..])
+        };
+        let mut budget = PREROLL_BUDGET;
+        for (old, band) in self.outgoing.iter_mut().zip(self.bands.iter_mut()) {
+            if band.running {
+                old.clone_from(band);
+            } else {
+                old.running = false;
+            }
+            if band.needs_restart() {
+                if band.target.enabled {
+                    band.adopt(&self.designer);
+                    band.preroll(past, recent, &mut budget);
+                } else {
+                    band.stop();
+                }
+            }
+        }
+        self.mix = 0.0;
+        self.pending = false;
     }
 
     /// Process planar stereo in place (any length).
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         self.fresh = false;
         let frames = left.len().min(right.len());
-        if !self.domain_active(false) && !self.domain_active(true) {
+        if self.mix == 1.0 && !self.pending && !self.bands.iter().any(|b| b.running) {
+            self.record(&left[..frames], &right[..frames]);
             return;
         }
         let mut pos = 0;
         while pos < frames {
             let len = (frames - pos).min(CHUNK);
+            self.record(&left[pos..pos + len], &right[pos..pos + len]);
             let mut buf = [[0.0f64; 2]; CHUNK];
             for (i, f) in buf[..len].iter_mut().enumerate() {
                 *f = [f64::from(left[pos + i]), f64::from(right[pos + i])];
@@ -1272,17 +1451,30 @@ impl MinPhaseEq {
             let mut sub = 0;
             while sub < len {
                 let end = (sub + SUB_BLOCK).min(len);
-                if self.domain_active(false) {
-                    self.process_domain(false, &mut buf[sub..end]);
+                if self.pending && self.mix == 1.0 {
+                    self.start_crossfade(len - sub);
                 }
-                if self.domain_active(true) {
-                    for f in buf[sub..end].iter_mut() {
-                        *f = [0.5 * (f[0] + f[1]), 0.5 * (f[0] - f[1])];
+                let buf = &mut buf[sub..end];
+                if self.mix < 1.0 {
+                    let mut old = [[0.0f64; 2]; SUB_BLOCK];
+                    let old = &mut old[..buf.len()];
+                    old.copy_from_slice(buf);
+                    run_config(&mut self.outgoing, &self.designer, self.smooth, old);
+                    run_config(&mut self.bands, &self.designer, self.smooth, buf);
+                    for (y, o) in buf.iter_mut().zip(old.iter()) {
+                        self.mix = (self.mix + self.fade_step).min(1.0);
+                        *y = [
+                            o[0] + self.mix * (y[0] - o[0]),
+                            o[1] + self.mix * (y[1] - o[1]),
+                        ];
                     }
-                    self.process_domain(true, &mut buf[sub..end]);
-                    for f in buf[sub..end].iter_mut() {
-                        *f = [f[0] + f[1], f[0] - f[1]];
+                    if self.mix == 1.0 {
+                        for old in self.outgoing.iter_mut() {
+                            old.stop();
+                        }
                     }
+                } else {
+                    run_config(&mut self.bands, &self.designer, self.smooth, buf);
                 }
                 sub = end;
             }
@@ -1292,6 +1484,11 @@ impl MinPhaseEq {
             }
             for band in self.bands.iter_mut().filter(|b| b.running) {
                 band.sanitize();
+            }
+            if self.mix < 1.0 {
+                for old in self.outgoing.iter_mut().filter(|b| b.running) {
+                    old.sanitize();
+                }
             }
             pos += len;
         }
@@ -1961,6 +2158,9 @@ mod tests {
             for (k, (a, b)) in l.chunks_mut(100).zip(r.chunks_mut(100)).enumerate() {
                 params.bands[k % MAX_BANDS].gain_db = (k % 13) as f64 - 6.0;
                 params.bands[(k + 3) % MAX_BANDS].freq_hz = 100.0 + 50.0 * k as f64;
+                // Structural changes: crossfades with pre-rolled restarts.
+                params.bands[(k + 5) % MAX_BANDS].placement = Placement::ALL[k % 5];
+                params.bands[(k + 7) % MAX_BANDS].enabled = k % 3 != 0;
                 eq.set_params(&params);
                 eq.process(a, b);
                 std::hint::black_box(eq.band_gain_db(k % MAX_BANDS));
@@ -1972,14 +2172,34 @@ mod tests {
 
     #[test]
     fn state_hand_over_between_svf_and_direct_form_is_exact() {
-        // A resonant section mid-signal: switching forms must not change the output.
+        // Sections mid-signal: switching forms must not change the output. A resonant bell, and
+        // first-order sections (tilt, the odd section of a 3rd-order high-pass), whose second
+        // SVF mode is cancelled and unobservable: their state used to be dropped on the way
+        // back to the SVF, a click whenever a settled tilt or odd-order pass band started moving.
         let designer = BandDesigner::new(48_000.0);
-        let d = designer.design(&bell(3000.0, 9.0, 4.0));
+        let tilt = BandParams {
+            kind: BandType::Tilt,
+            ..bell(400.0, 6.0, 1.0)
+        };
+        let high_pass = BandParams {
+            enabled: true,
+            kind: BandType::HighPass,
+            freq_hz: 400.0,
+            slope_db_oct: 18.0,
+            ..Default::default()
+        };
+        let sections: Vec<SvfCoefs> = [bell(3000.0, 9.0, 4.0), tilt, high_pass]
+            .iter()
+            .flat_map(|b| designer.design(b).stages().to_vec())
+            .collect();
         let mut rng = Rng(5);
         let mut worst: f64 = 0.0;
-        for lanes in [[true, true], [true, false]] {
+        for (section, lanes) in sections
+            .iter()
+            .flat_map(|s| [(s, [true, true]), (s, [true, false])])
+        {
             let mut a = Stage {
-                cur: d.stages[0],
+                cur: *section,
                 ..Default::default()
             };
             let taps = SvfTaps::from_coefs(&a.cur);
@@ -2007,7 +2227,10 @@ mod tests {
                 }
             }
         }
-        println!("SVF -> direct form -> SVF hand-over: worst output difference {worst:.2e}");
+        println!(
+            "SVF -> direct form -> SVF hand-over, {} sections: worst output difference {worst:.2e}",
+            sections.len()
+        );
         assert!(worst < 1e-12);
     }
 
@@ -2029,5 +2252,191 @@ mod tests {
         assert!((r[0] - 9.0).abs() < 1e-9);
         assert!((r[4] - side_at).abs() < 1e-9);
         assert_eq!(r[1], 0.0);
+    }
+
+    /// A 100 Hz stereo sine (amplitude 0.5, the right channel 1 rad ahead) through `from` in
+    /// slot 3, switched to `to` 0.1 s in (96-frame blocks). Returns the largest sample step from
+    /// 50 ms before the switch to the end, and the larger steady-state step: 50 ms before the
+    /// switch, or the last 0.1 s (both channels).
+    fn switch_steps(from: BandParams, to: BandParams) -> (f32, f32) {
+        let fs = 48_000.0;
+        let (switch, n, block) = (4800, 14_400, 96);
+        let tone = |phase: f64| -> Vec<f32> {
+            (0..n)
+                .map(|i| 0.5 * (2.0 * PI * 100.0 * i as f64 / fs + phase).sin() as f32)
+                .collect()
+        };
+        let (mut l, mut r) = (tone(0.0), tone(1.0));
+        let mut eq = MinPhaseEq::new(fs);
+        let mut p = eq_with(&[(3, from)]);
+        eq.set_params(&p);
+        for (k, (a, b)) in l.chunks_mut(block).zip(r.chunks_mut(block)).enumerate() {
+            if k * block == switch {
+                p.bands[3] = to;
+                eq.set_params(&p);
+            }
+            eq.process(a, b);
+        }
+        let steps = |from: usize, to: usize| max_step(&l[from..to]).max(max_step(&r[from..to]));
+        let steady = steps(switch / 2, switch).max(steps(n - 4800, n));
+        (steps(switch / 2, n), steady)
+    }
+
+    #[test]
+    fn placement_and_type_changes_never_click() {
+        // Structural changes crossfade the whole EQ between the outgoing and incoming
+        // configurations, so no switch may step the output: the largest sample step around it
+        // stays within 1.5x the larger steady-state step, for every type moved between every
+        // pair of placements, every type changed to every other (in the left/right and in the
+        // mid/side stage), and slope, alignment and on/off changes.
+        let kinds = [
+            BandType::Bell,
+            BandType::LowShelf,
+            BandType::HighShelf,
+            BandType::HighPass,
+            BandType::LowPass,
+            BandType::Notch,
+            BandType::BandPass,
+            BandType::Tilt,
+        ];
+        let band = |kind: BandType, placement: Placement| BandParams {
+            enabled: true,
+            kind,
+            freq_hz: 400.0,
+            gain_db: 6.0,
+            q: 2.0,
+            slope_db_oct: 60.0,
+            placement,
+            ..Default::default()
+        };
+        let mut cases = Vec::new();
+        for kind in kinds {
+            for from in Placement::ALL {
+                for to in Placement::ALL.into_iter().filter(|&to| to != from) {
+                    cases.push((
+                        format!("{kind:?} {from:?} -> {to:?}"),
+                        band(kind, from),
+                        band(kind, to),
+                    ));
+                }
+            }
+        }
+        for placement in [Placement::Stereo, Placement::Side] {
+            for a in kinds {
+                for b in kinds.into_iter().filter(|&b| b != a) {
+                    cases.push((
+                        format!("{placement:?} {a:?} -> {b:?}"),
+                        band(a, placement),
+                        band(b, placement),
+                    ));
+                }
+            }
+        }
+        // Pass filters cornered at the tone, so slope and alignment change what passes.
+        let pass = |kind, slope_db_oct, pass_kind| BandParams {
+            freq_hz: 100.0,
+            slope_db_oct,
+            pass_kind,
+            ..band(kind, Placement::Stereo)
+        };
+        let (hp, lp) = (BandType::HighPass, BandType::LowPass);
+        let (bw, lr) = (PassKind::Butterworth, PassKind::LinkwitzRiley);
+        let off = BandParams {
+            enabled: false,
+            ..band(BandType::Bell, Placement::Stereo)
+        };
+        for (label, from, to) in [
+            (
+                "high-pass 12 -> 54 dB/oct",
+                pass(hp, 12.0, bw),
+                pass(hp, 54.0, bw),
+            ),
+            (
+                "low-pass 90 -> 18 dB/oct",
+                pass(lp, 90.0, bw),
+                pass(lp, 18.0, bw),
+            ),
+            (
+                "high-pass 48 dB/oct BW -> LR",
+                pass(hp, 48.0, bw),
+                pass(hp, 48.0, lr),
+            ),
+            (
+                "low-pass 24 dB/oct LR -> BW",
+                pass(lp, 24.0, lr),
+                pass(lp, 24.0, bw),
+            ),
+            (
+                "bell off -> on",
+                off,
+                band(BandType::Bell, Placement::Stereo),
+            ),
+            (
+                "tilt Mid on -> off",
+                band(BandType::Tilt, Placement::Mid),
+                off,
+            ),
+            ("high-pass Side off -> on", off, band(hp, Placement::Side)),
+            ("low-pass Left on -> off", band(lp, Placement::Left), off),
+            (
+                "bell Left -> high-pass Mid",
+                band(BandType::Bell, Placement::Left),
+                band(hp, Placement::Mid),
+            ),
+            (
+                "band-pass Side -> tilt Right",
+                band(BandType::BandPass, Placement::Side),
+                band(BandType::Tilt, Placement::Right),
+            ),
+        ] {
+            cases.push((label.to_string(), from, to));
+        }
+        let mut worst = (0.0f32, String::new());
+        let mut failures = Vec::new();
+        for (label, from, to) in &cases {
+            let (step, steady) = switch_steps(*from, *to);
+            let ratio = step / steady;
+            if ratio > worst.0 {
+                worst = (ratio, label.clone());
+            }
+            if ratio.is_nan() || ratio >= 1.5 {
+                failures.push(format!(
+                    "{label}: step {step:.5}, steady {steady:.5}, ratio {ratio:.3}"
+                ));
+            }
+        }
+        println!(
+            "{} structural switches on a 100 Hz sine: worst step / steady step {:.3} ({})",
+            cases.len(),
+            worst.0,
+            worst.1
+        );
+        assert!(failures.is_empty(), "clicks:\n{}", failures.join("\n"));
+
+        // The measure does catch a click: the steady outputs of the two settings spliced at
+        // the switch (what an instant change would do), for a tilt moved from Stereo to Left.
+        let fs = 48_000.0;
+        let run = |b: BandParams| {
+            let x = sine(100.0, fs, 0.5, 9600);
+            let mut r: Vec<f32> = (0..9600)
+                .map(|i| 0.5 * (2.0 * PI * 100.0 * i as f64 / fs + 1.0).sin() as f32)
+                .collect();
+            let mut l = x;
+            let mut eq = MinPhaseEq::new(fs);
+            eq.set_params(&eq_with(&[(3, b)]));
+            eq.process(&mut l, &mut r);
+            r
+        };
+        let before = run(band(BandType::Tilt, Placement::Stereo));
+        let after = run(band(BandType::Tilt, Placement::Left));
+        let spliced: Vec<f32> = before[..4800]
+            .iter()
+            .chain(&after[4800..])
+            .copied()
+            .collect();
+        let splice_ratio =
+            max_step(&spliced[2400..]) / max_step(&before[2400..]).max(max_step(&after[2400..]));
+        println!("instant tilt Stereo -> Left (spliced): ratio {splice_ratio:.2}");
+        assert!(splice_ratio > 1.5);
     }
 }
