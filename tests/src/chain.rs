@@ -270,3 +270,94 @@ fn a_future_state_loads_safe_defaults() {
         );
     }
 }
+
+/// Random automation of every automatable parameter (except the output stages, saturation,
+/// which legitimately reshapes the waveform, and time constants), at random block sizes, on a
+/// 100 Hz sine: the
+/// output stays finite, under the limiter's ceiling, and free of clicks. A click is a jump
+/// between two samples larger than `CLICK`: the sine moves at most 0.012 per sample at full
+/// scale, and every gain change in the chain glides, so anything near 0.1 is a step.
+///
+/// Open: with the EQ's structural cross-fades in place, one step of 0.65 remains where a band
+/// is switched on in this run (input frame ~30 624, "EQ 7 On"); without the EQ parameters the
+/// worst step is 0.033. Run with `-- --ignored random_automation` to see it.
+#[test]
+#[ignore = "open: an EQ band switching on mid-run still steps by 0.65 (see doc comment)"]
+fn random_automation_of_every_parameter_never_clicks() {
+    const CLICK: f32 = 0.1;
+    let rate = 48_000.0;
+    let input = crate::signal::sine(rate, 100.0, 0.5, 96_000);
+    let mut host = Host::active(rate, 1024);
+    let params: Vec<ParamDesc> = visible(&mut host)
+        .into_iter()
+        .filter(|p| p.flags.contains(ParamInfoFlags::IS_AUTOMATABLE))
+        .filter(|p| {
+            // Time constants change how fast the gain follows, not the gain: switching a
+            // compressor from 170 ms to 0.06 ms attack makes it catch up in three samples,
+            // which is that setting's sound, not a fault of the automation.
+            !p.name.ends_with("Attack")
+                && !p.name.ends_with("Release")
+                && !p.name.starts_with("Saturation")
+                && ![
+                    "Output Gain",
+                    "Gain-Matched Listening",
+                    "Bypass",
+                    "Limiter On",
+                    "Limiter Ceiling",
+                    "Limiter True Peak",
+                ]
+                .contains(&p.name.as_str())
+        })
+        .collect();
+    let mut rng = Rng::new(2024);
+    let mut automation: Vec<Automation> = (0..2000)
+        .map(|_| {
+            let p = &params[rng.range(0, params.len() - 1)];
+            let v = p.min + (p.max - p.min) * rng.unit();
+            Automation {
+                frame: rng.range(0, input.len() - 1) as u64,
+                id: p.id,
+                value: if p.is_stepped() { v.round() } else { v },
+            }
+        })
+        .collect();
+    automation.sort_by_key(|a| a.frame);
+    let out = host.render(&input, &mut || rng.range(1, 1024), &automation);
+    assert!(out.is_finite());
+    // From one sample after the latency: the right channel's sine starts at 0.42 (its phase),
+    // a step of the input itself.
+    let lat = host.latency() as usize;
+    let worst = out.left[lat..]
+        .windows(2)
+        .chain(out.right[lat..].windows(2))
+        .fold(0.0f32, |m, w| m.max((w[1] - w[0]).abs()));
+    println!(
+        "{} parameters, {} events: peak {:.3}, worst step {worst:.4} (click bound {CLICK})",
+        params.len(),
+        automation.len(),
+        out.peak()
+    );
+    for ch in [&out.left, &out.right] {
+        if let Some(i) = ch[lat..]
+            .windows(2)
+            .position(|w| (w[1] - w[0]).abs() >= worst * 0.99)
+        {
+            let i = i + lat;
+            // On failure, the events that reached the chain around the step.
+            println!(
+                "worst step at frame {i}: {:?}",
+                &ch[i.saturating_sub(3)..i + 4]
+            );
+            for a in automation
+                .iter()
+                .filter(|a| (a.frame as i64 - (i - lat) as i64).abs() < 600)
+            {
+                let p = params.iter().find(|p| p.id == a.id).unwrap();
+                let t = host.value_to_text(a.id, a.value).unwrap_or_default();
+                println!("  frame {}: {} = {t}", a.frame, p.name);
+            }
+        }
+    }
+    assert!(out.peak() <= 0.9, "peak {}", out.peak());
+    assert!(worst < CLICK, "click: step {worst}");
+}
