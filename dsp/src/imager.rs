@@ -31,6 +31,7 @@
 use crate::filter::crossover::{
     BandBuffers, BandSplitter, Lr4Allpass, Lr4Crossover, MAX_BANDS, SPLIT_CHUNK,
 };
+use crate::util::smooth::Smoother;
 use crate::util::{check_range, clamp_or};
 
 const CHUNK: usize = SPLIT_CHUNK;
@@ -214,56 +215,6 @@ impl ImagerParams {
 
 const IDENTITY: [f64; 4] = [1.0, 0.0, 0.0, 1.0];
 
-/// One-pole smoother in f64 that lands exactly on its target.
-#[derive(Debug, Clone, Copy)]
-struct Smoother {
-    value: f64,
-    target: f64,
-    coef: f64,
-}
-
-impl Smoother {
-    fn new(value: f64, coef: f64) -> Self {
-        Self {
-            value,
-            target: value,
-            coef,
-        }
-    }
-
-    fn settled(&self) -> bool {
-        self.value == self.target
-    }
-
-    fn settled_at(&self, v: f64) -> bool {
-        self.value == v && self.target == v
-    }
-
-    fn snap(&mut self) {
-        self.value = self.target;
-    }
-
-    #[inline]
-    fn next(&mut self) -> f64 {
-        let diff = self.target - self.value;
-        self.value = if diff.abs() <= 1e-9 {
-            self.target
-        } else {
-            self.value + diff * self.coef
-        };
-        self.value
-    }
-
-    /// The next `out.len()` values.
-    fn fill(&mut self, out: &mut [f32]) {
-        if self.settled() {
-            out.fill(self.value as f32);
-        } else {
-            out.iter_mut().for_each(|o| *o = self.next() as f32);
-        }
-    }
-}
-
 /// Stereo imager.
 pub struct Imager {
     sample_rate: f64,
@@ -374,13 +325,7 @@ impl Imager {
     }
 
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let frames = left.len().min(right.len());
-        let mut start = 0;
-        while start < frames {
-            let n = CHUNK.min(frames - start);
-            self.process_chunk(&mut left[start..start + n], &mut right[start..start + n]);
-            start += n;
-        }
+        crate::util::chunks::for_each_chunk(left, right, CHUNK, |l, r| self.process_chunk(l, r));
     }
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {

@@ -29,6 +29,7 @@
 
 use crate::filter::oversampler::{Oversampler, OversamplingFactor, MAX_BLOCK};
 use crate::gain::crossfade_to_dry;
+use crate::util::smooth::Smoother;
 use crate::util::{check_range, clamp_or};
 use std::f64::consts::PI;
 
@@ -171,39 +172,6 @@ impl SaturationParams {
             mix_percent: clamp_or(self.mix_percent, 0.0, 100.0, d.mix_percent),
             oversampling: self.oversampling,
         }
-    }
-}
-
-/// One-pole smoother in f64 that lands exactly on its target.
-#[derive(Debug, Clone, Copy)]
-struct Smoother {
-    value: f64,
-    target: f64,
-    coef: f64,
-}
-
-impl Smoother {
-    fn new(value: f64, coef: f64) -> Self {
-        Self {
-            value,
-            target: value,
-            coef,
-        }
-    }
-
-    fn settled(&self) -> bool {
-        self.value == self.target
-    }
-
-    #[inline]
-    fn next(&mut self) -> f64 {
-        let diff = self.target - self.value;
-        self.value = if diff.abs() <= 1e-9 {
-            self.target
-        } else {
-            self.value + diff * self.coef
-        };
-        self.value
     }
 }
 

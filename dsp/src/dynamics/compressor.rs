@@ -546,13 +546,7 @@ impl Compressor {
     }
 
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let frames = left.len().min(right.len());
-        let mut start = 0;
-        while start < frames {
-            let n = CHUNK.min(frames - start);
-            self.process_chunk(&mut left[start..start + n], &mut right[start..start + n]);
-            start += n;
-        }
+        crate::util::chunks::for_each_chunk(left, right, CHUNK, |l, r| self.process_chunk(l, r));
     }
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
