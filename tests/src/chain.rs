@@ -278,11 +278,12 @@ fn a_future_state_loads_safe_defaults() {
 /// between two samples larger than `CLICK`: the sine moves at most 0.012 per sample at full
 /// scale, and every gain change in the chain glides, so anything near 0.1 is a step.
 ///
-/// Open: with the EQ's structural cross-fades in place, one step of 0.65 remains where a band
-/// is switched on in this run (input frame ~30 624, "EQ 7 On"); without the EQ parameters the
-/// worst step is 0.033. Run with `-- --ignored random_automation` to see it.
+/// Open: with the EQ's structural and design-form cross-fades in place, one step of 0.54
+/// remains in this run (input frame ~29 570, amid EQ band changes); without the EQ parameters
+/// the worst step is 0.033. Run with `-- --ignored random_automation` to see it and the events
+/// around it.
 #[test]
-#[ignore = "open: an EQ band switching on mid-run still steps by 0.65 (see doc comment)"]
+#[ignore = "open: EQ automation still steps by 0.54 once in this run (see doc comment)"]
 fn random_automation_of_every_parameter_never_clicks() {
     const CLICK: f32 = 0.1;
     let rate = 48_000.0;
