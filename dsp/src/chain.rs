@@ -663,14 +663,9 @@ impl MasteringChain {
         self.output = [[0.0; BLOCK]; 2];
         self.fill = 0;
         self.apply_pending_all();
-        self.eq_min.reset();
-        self.eq_linear.reset();
-        self.compressor.reset();
-        self.multiband.reset();
-        self.saturator.reset();
-        self.imager.reset();
-        self.limiter.reset();
-        self.dither.reset();
+        for index in 0..self.slots.len() {
+            self.reset_module(index);
+        }
         for slot in &mut self.slots {
             slot.fade.snap();
             slot.dry.reset();
@@ -952,12 +947,9 @@ impl MasteringChain {
                 // Silent now: reorder, clear what the old order left in the modules, and wait
                 // for their latency to pass before fading the new order in.
                 self.order = self.params.order;
-                self.eq_min.reset();
-                self.eq_linear.reset();
-                self.compressor.reset();
-                self.multiband.reset();
-                self.saturator.reset();
-                self.imager.reset();
+                for m in Module::DEFAULT_ORDER {
+                    self.reset_module(m.index());
+                }
                 self.reorder = ReorderPhase::Waiting(self.section_latency());
             }
             ReorderPhase::Waiting(left_to_wait) => {

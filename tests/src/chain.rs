@@ -2,6 +2,7 @@
 //! output does not depend on block sizes with every module working, and the null test holds in
 //! every mode combination.
 
+use crate::foundation::parsed as text;
 use crate::host::{Automation, Host, ParamDesc};
 use crate::signal::{noise, Rng, Stereo};
 use clack_extensions::params::ParamInfoFlags;
@@ -12,14 +13,6 @@ fn visible(host: &mut Host) -> Vec<ParamDesc> {
         .into_iter()
         .filter(|p| !p.flags.contains(ParamInfoFlags::IS_HIDDEN))
         .collect()
-}
-
-fn text(host: &mut Host, name: &str, text: &str) -> (ClapId, f64) {
-    let id = host.param(name).id;
-    let v = host
-        .text_to_value(id, text)
-        .unwrap_or_else(|| panic!("{name}: {text:?} does not parse"));
-    (id, v)
 }
 
 /// A random value for every visible parameter, except those that would make the render

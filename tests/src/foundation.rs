@@ -15,7 +15,8 @@ fn db(x: f64) -> f64 {
 
 /// The normalized value the plugin itself parses from `text` (so tests speak in dB, not in
 /// the host's 0..1 scale).
-fn parsed(host: &mut Host, name: &str, text: &str) -> (clack_host::utils::ClapId, f64) {
+/// A parameter's ID and the value its own parser gives `text` (shared by the test modules).
+pub(crate) fn parsed(host: &mut Host, name: &str, text: &str) -> (clack_host::utils::ClapId, f64) {
     let p = host.param(name);
     let v = host
         .text_to_value(p.id, text)

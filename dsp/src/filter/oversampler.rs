@@ -14,6 +14,7 @@
 //! delay inside the top stage's decimator, so every factor reports an exact integer latency and
 //! a round trip is the input delayed by exactly `latency()` base samples.
 
+use super::polyphase::bessel_i0;
 use std::f64::consts::PI;
 
 /// Largest oversampling ratio.
@@ -64,21 +65,6 @@ impl OversamplingFactor {
     pub fn from_ratio(ratio: usize) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.ratio() == ratio)
     }
-}
-
-/// Zeroth-order modified Bessel function of the first kind (power series).
-fn bessel_i0(x: f64) -> f64 {
-    let mut sum = 1.0;
-    let mut term = 1.0;
-    let half = x / 2.0;
-    for k in 1..200 {
-        term *= (half / k as f64) * (half / k as f64);
-        sum += term;
-        if term < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
 }
 
 /// The full half-band impulse response (`4K - 1` taps, centre at index `2K - 1`), in f64.

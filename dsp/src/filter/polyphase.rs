@@ -25,12 +25,12 @@ const PEAK_CHUNK: usize = 64;
 const LANES: usize = 16;
 
 /// Zeroth-order modified Bessel function of the first kind (series; converges fast for the
-/// arguments a Kaiser window uses).
-fn bessel_i0(x: f64) -> f64 {
+/// arguments a Kaiser window uses). Shared by every Kaiser design in `filter`.
+pub(crate) fn bessel_i0(x: f64) -> f64 {
     let mut sum = 1.0;
     let mut term = 1.0;
     let half = x / 2.0;
-    for k in 1..64 {
+    for k in 1..200 {
         term *= (half / k as f64) * (half / k as f64);
         sum += term;
         if term < sum * 1e-17 {
