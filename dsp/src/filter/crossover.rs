@@ -193,23 +193,42 @@ pub fn lr4_magnitudes(freq_hz: f64, crossover_hz: f64, sample_rate: f64) -> (f64
     (1.0 / (1.0 + r4), r4 / (1.0 + r4))
 }
 
-/// One Linkwitz-Riley 4th-order crossover for one channel.
+/// A crossover frequency and its Butterworth SVF coefficients, kept in range at one rate.
 #[derive(Debug, Clone)]
-pub struct Lr4Crossover {
+struct Corner {
     sample_rate: f64,
     freq_hz: f64,
     coefs: ButterworthSvfCoefs,
-    filter: Lr4<1>,
 }
 
-impl Lr4Crossover {
-    pub fn new(sample_rate: f64, freq_hz: f64) -> Self {
+impl Corner {
+    fn new(sample_rate: f64, freq_hz: f64) -> Self {
         let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
         let freq_hz = clamp_crossover(freq_hz, sample_rate, 1000.0);
         Self {
             sample_rate,
             freq_hz,
             coefs: ButterworthSvfCoefs::butterworth(freq_hz, sample_rate),
+        }
+    }
+
+    fn set_freq(&mut self, freq_hz: f64) {
+        self.freq_hz = clamp_crossover(freq_hz, self.sample_rate, self.freq_hz);
+        self.coefs = ButterworthSvfCoefs::butterworth(self.freq_hz, self.sample_rate);
+    }
+}
+
+/// One Linkwitz-Riley 4th-order crossover for one channel.
+#[derive(Debug, Clone)]
+pub struct Lr4Crossover {
+    corner: Corner,
+    filter: Lr4<1>,
+}
+
+impl Lr4Crossover {
+    pub fn new(sample_rate: f64, freq_hz: f64) -> Self {
+        Self {
+            corner: Corner::new(sample_rate, freq_hz),
             filter: Lr4::default(),
         }
     }
@@ -217,12 +236,11 @@ impl Lr4Crossover {
     /// Move the crossover. The state is kept, so the response glides rather than restarting;
     /// callers automating it should still step it in small increments (see `BandSplitter`).
     pub fn set_freq(&mut self, freq_hz: f64) {
-        self.freq_hz = clamp_crossover(freq_hz, self.sample_rate, self.freq_hz);
-        self.coefs = ButterworthSvfCoefs::butterworth(self.freq_hz, self.sample_rate);
+        self.corner.set_freq(freq_hz);
     }
 
     pub fn freq_hz(&self) -> f64 {
-        self.freq_hz
+        self.corner.freq_hz
     }
 
     pub fn reset(&mut self) {
@@ -232,7 +250,7 @@ impl Lr4Crossover {
     /// One sample in, (low, high) out.
     #[inline]
     pub fn tick(&mut self, x: f64) -> (f64, f64) {
-        let (low, high) = self.filter.tick(&self.coefs, [x]);
+        let (low, high) = self.filter.tick(&self.corner.coefs, [x]);
         (low[0], high[0])
     }
 
@@ -251,31 +269,24 @@ impl Lr4Crossover {
 /// compensation for bands that do not pass through that crossover.
 #[derive(Debug, Clone)]
 pub struct Lr4Allpass {
-    sample_rate: f64,
-    freq_hz: f64,
-    coefs: ButterworthSvfCoefs,
+    corner: Corner,
     filter: Allpass<1>,
 }
 
 impl Lr4Allpass {
     pub fn new(sample_rate: f64, freq_hz: f64) -> Self {
-        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
-        let freq_hz = clamp_crossover(freq_hz, sample_rate, 1000.0);
         Self {
-            sample_rate,
-            freq_hz,
-            coefs: ButterworthSvfCoefs::butterworth(freq_hz, sample_rate),
+            corner: Corner::new(sample_rate, freq_hz),
             filter: Allpass::default(),
         }
     }
 
     pub fn set_freq(&mut self, freq_hz: f64) {
-        self.freq_hz = clamp_crossover(freq_hz, self.sample_rate, self.freq_hz);
-        self.coefs = ButterworthSvfCoefs::butterworth(self.freq_hz, self.sample_rate);
+        self.corner.set_freq(freq_hz);
     }
 
     pub fn freq_hz(&self) -> f64 {
-        self.freq_hz
+        self.corner.freq_hz
     }
 
     pub fn reset(&mut self) {
@@ -284,7 +295,7 @@ impl Lr4Allpass {
 
     #[inline]
     pub fn tick(&mut self, x: f64) -> f64 {
-        self.filter.tick(&self.coefs, [x])[0]
+        self.filter.tick(&self.corner.coefs, [x])[0]
     }
 
     /// In place.
