@@ -1064,6 +1064,13 @@ impl Band {
     /// moved. Structural changes are not this function's business (see
     /// [`MinPhaseEq::start_crossfade`]): the band keeps its structure and follows the knobs.
     fn begin_sub_block(&mut self, designer: &BandDesigner, len: usize, smooth: f64) {
+        // `smooth` is per full sub-block; a short one (the host split the block at an event)
+        // moves proportionally less, so the glide's speed never depends on where blocks end.
+        let smooth = if len == SUB_BLOCK {
+            smooth
+        } else {
+            1.0 - (1.0 - smooth).powf(len as f64 / SUB_BLOCK as f64)
+        };
         let t = self.target;
         let mut settled = true;
         let mut approach = |cur: &mut f64, target: f64, snap: f64| {
@@ -1918,6 +1925,47 @@ mod tests {
         let hard_ratio = max_step(&hard[1..]) / max_step(&hard[n - 4800..]);
         println!("instant 12 dB switch on the same sine: ratio {hard_ratio:.3}");
         assert!(hard_ratio > 1.1);
+    }
+
+    #[test]
+    fn glide_speed_does_not_depend_on_where_calls_split() {
+        // A host (or the chain, at a parameter event) may split processing anywhere; a gain
+        // glide must take the same time whether it runs in 32-frame calls or 5-frame ones.
+        // Before the smoothing step was scaled to the sub-block's length, 5-frame calls glided
+        // 6.4x too fast, and a split block sped one sub-block up 4x (a kink that a +12 dB
+        // shelf after it turned into a 0.1 click through the plugin).
+        let fs = 48_000.0;
+        let n = 9_600;
+        let x = sine(1000.0, fs, 0.2, n);
+        let run = |call: usize| {
+            let (mut l, mut r) = (x.clone(), x.clone());
+            let mut eq = MinPhaseEq::new(fs);
+            eq.set_params(&eq_with(&[(1, bell(1000.0, 0.0, 1.0))]));
+            eq.process(&mut l[..2_400], &mut r[..2_400]);
+            eq.set_params(&eq_with(&[(1, bell(1000.0, 12.0, 1.0))]));
+            for (a, b) in l[2_400..].chunks_mut(call).zip(r[2_400..].chunks_mut(call)) {
+                eq.process(a, b);
+            }
+            l
+        };
+        // Gain (dB) of each 1 kHz cycle (48 frames), from its peak.
+        let envelope = |y: &[f32]| -> Vec<f64> {
+            y.chunks(48)
+                .map(|c| 20.0 * (c.iter().fold(0.0f32, |m, v| m.max(v.abs())) / 0.2).log10() as f64)
+                .collect()
+        };
+        let reference = envelope(&run(32));
+        for call in [5, 7, 45] {
+            let worst = envelope(&run(call))
+                .iter()
+                .zip(&reference)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            println!(
+                "{call}-frame calls vs 32-frame calls: envelope differs by at most {worst:.3} dB"
+            );
+            assert!(worst < 0.25, "{call}-frame calls: {worst} dB");
+        }
     }
 
     struct Rng(u64);
