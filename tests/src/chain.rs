@@ -351,3 +351,27 @@ fn random_automation_of_every_parameter_never_clicks() {
     assert!(out.peak() <= 0.9, "peak {}", out.peak());
     assert!(worst < CLICK, "click: second difference {worst}");
 }
+
+/// The settings A/B store (the inactive slot and which slot plays) travels in the plugin's
+/// state: a project saved with slot B playing and A holding other settings reopens the same.
+#[test]
+fn settings_ab_slots_survive_a_project_reload() {
+    let mut host = Host::active(48_000.0, 512);
+    let saved = host.save_state();
+    let mut state: serde_json::Value = serde_json::from_slice(&saved[8..]).unwrap();
+    // Slot B plays; A holds a 6 dB limiter drive (the fields are strings of JSON, as nice-plug
+    // persists them).
+    state["fields"]["ab"] = serde_json::Value::String(
+        r#"{"active":"B","inactive":{"lim_drive":{"f32":6.0}}}"#.to_string(),
+    );
+    let bytes = clap_state(&serde_json::to_vec(&state).unwrap());
+    let mut reopened = Host::active(48_000.0, 512);
+    reopened.load_state(&bytes).unwrap();
+    let again = reopened.save_state();
+    let back: serde_json::Value = serde_json::from_slice(&again[8..]).unwrap();
+    let ab: serde_json::Value =
+        serde_json::from_str(back["fields"]["ab"].as_str().expect("ab field saved")).unwrap();
+    println!("A/B store after reload: {ab}");
+    assert_eq!(ab["active"], "B");
+    assert_eq!(ab["inactive"]["lim_drive"]["f32"], 6.0);
+}
