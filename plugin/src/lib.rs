@@ -37,6 +37,8 @@ pub struct Lacquer {
     learner: Option<learn::Learner>,
     /// Sending ends of the spectrum rings (pre and post chain).
     spectrum_taps: Option<(SpectrumTap, SpectrumTap)>,
+    /// Sending end of the vectorscope ring (post chain).
+    scope_tap: Option<meters::ScopeTap>,
 }
 
 /// The settings that change the chain's latency.
@@ -84,6 +86,7 @@ impl Default for Lacquer {
             restart_requested: false,
             learner: None,
             spectrum_taps: None,
+            scope_tap: None,
         }
     }
 }
@@ -173,6 +176,14 @@ impl Plugin for Lacquer {
         if let Ok(mut feeds) = self.meters.spectrum.lock() {
             *feeds = Some(meters::SpectrumFeeds { pre, post });
         }
+        let (scope_tap, scope) = meters::scope_channel(meters::SCOPE_RING);
+        self.scope_tap = Some(scope_tap);
+        if let Ok(mut slot) = self.meters.scope.lock() {
+            *slot = Some(scope);
+        }
+        self.meters
+            .sample_rate
+            .store(buffer_config.sample_rate, std::sync::atomic::Ordering::Relaxed);
         true
     }
 
@@ -218,6 +229,17 @@ impl Plugin for Lacquer {
         chain.process(left, right);
         if let Some((_, post)) = self.spectrum_taps.as_mut() {
             post.push_stereo(left, right);
+        }
+        if let Some(scope) = self.scope_tap.as_mut() {
+            scope.push_stereo(left, right);
+        }
+        if self
+            .meters
+            .reset_loudness_request
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            chain.input_meter().reset();
+            chain.output_meter().reset();
         }
 
         // The latency only changes through a restart (above), so it still equals what

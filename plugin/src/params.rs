@@ -368,6 +368,10 @@ pub struct LacquerParams {
     /// Editor window size and open flag (not yet part of the saved state).
     pub editor_state: Arc<EguiEditorState>,
 
+    /// Editor window size and scale (see `editor::EditorView`).
+    #[persist = "editor_view"]
+    pub editor_view: std::sync::Mutex<crate::editor::EditorView>,
+
     /// Settings A/B: the inactive slot (see `ab`).
     #[persist = "ab"]
     pub ab: std::sync::Mutex<crate::ab::AbSlots>,
@@ -610,6 +614,7 @@ impl Default for LacquerParams {
         Self {
             editor_state: crate::editor::default_state(),
             ab: Default::default(),
+            editor_view: Default::default(),
             state_format: std::sync::atomic::AtomicU32::new(crate::presets::STATE_FORMAT),
             input_gain: trim_param("Input Gain"),
             output_gain: trim_param("Output Gain"),

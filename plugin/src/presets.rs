@@ -168,14 +168,20 @@ pub fn state_of(params: &LacquerParams) -> PluginState {
         values.insert(id, value);
     }
     let mut fields = params.serialize_fields();
-    // A preset is a sound, not a session: loading one leaves the A/B slots alone.
-    fields.remove("ab");
     fields.insert(STATE_FORMAT_KEY.into(), STATE_FORMAT.to_string());
-    PluginState {
+    sound_only(PluginState {
         version: env!("CARGO_PKG_VERSION").into(),
         params: values,
         fields,
-    }
+    })
+}
+
+/// A preset is a sound, not a session: without the A/B slots and the editor's window, so
+/// loading one leaves those alone.
+pub fn sound_only(mut state: PluginState) -> PluginState {
+    state.fields.remove("ab");
+    state.fields.remove("editor_view");
+    state
 }
 
 /// Every parameter at its default, as a state: what a state that cannot be trusted becomes.

@@ -1,0 +1,329 @@
+//! The editor: a mastering console. A top bar (presets, settings A/B, undo, bypass,
+//! gain-matched listening, delivery target), a module strip in chain order (enable, drag to
+//! reorder, click to open), the open module's panel, and meters that are always visible.
+//!
+//! The editor never touches the audio thread: it reads the meters' atomics and drains the
+//! lock-free spectrum and scope rings, and changes parameters only through host gestures.
+//! Everything that moves is redrawn at up to 60 Hz; with the audio stopped the meters stop
+//! changing and the editor stops repainting.
+
+pub mod analysis;
+pub mod controls;
+pub mod history;
+pub mod meter_column;
+pub mod panels;
+pub mod strip;
+#[cfg(test)]
+pub mod test_host;
+#[cfg(test)]
+mod tests;
+pub mod theme;
+pub mod top_bar;
+
+use crate::meters::SharedMeters;
+use crate::params::LacquerParams;
+use controls::{Ctl, Undo};
+use nice_plug::context::gui::GuiContext;
+use nice_plug_egui::{
+    create_egui_editor, resizable_window::ResizableWindow, EguiEditorState, EguiNiceSettings,
+    NiceEguiApp, RepaintNotifier,
+};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const WIDTH: u32 = 1040;
+pub const HEIGHT: u32 = 660;
+pub const MIN_WIDTH: f32 = 900.0;
+pub const MIN_HEIGHT: f32 = 580.0;
+/// UI scales offered (on top of the system's HiDPI scale).
+pub const SCALES: [f32; 5] = [1.0, 1.25, 1.5, 1.75, 2.0];
+
+/// Window size and scale, saved in the plugin state so a project reopens the editor as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EditorView {
+    /// Logical size in points at scale 1.
+    pub width: f32,
+    pub height: f32,
+    pub scale: f32,
+}
+
+impl Default for EditorView {
+    fn default() -> Self {
+        Self {
+            width: WIDTH as f32,
+            height: HEIGHT as f32,
+            scale: 1.0,
+        }
+    }
+}
+
+impl EditorView {
+    /// Within the editor's limits (a corrupt state must not open a 0 x 0 or 1e9-wide window).
+    pub fn sane(self) -> Self {
+        let ok = |v: f32, lo: f32, hi: f32, default: f32| {
+            if v.is_finite() {
+                v.clamp(lo, hi)
+            } else {
+                default
+            }
+        };
+        Self {
+            width: ok(self.width, MIN_WIDTH, 4000.0, WIDTH as f32),
+            height: ok(self.height, MIN_HEIGHT, 3000.0, HEIGHT as f32),
+            scale: ok(self.scale, 1.0, 2.0, 1.0),
+        }
+    }
+}
+
+pub fn default_state() -> Arc<EguiEditorState> {
+    EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(WIDTH, HEIGHT), 1.0)
+}
+
+/// The panel shown under the module strip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Panel {
+    #[default]
+    Eq,
+    Compressor,
+    Multiband,
+    Saturation,
+    Imager,
+    Limiter,
+    Dither,
+    Loudness,
+}
+
+pub struct EditorApp {
+    pub params: Arc<LacquerParams>,
+    pub meters: Arc<SharedMeters>,
+    pub gui: Option<GuiContext>,
+    pub undo: Undo,
+    pub panel: Panel,
+    pub analysis: analysis::Analysis,
+    pub history: history::Histories,
+    pub top: top_bar::TopBarState,
+    pub meter_column: meter_column::MeterColumnState,
+    pub panels: panels::PanelStates,
+}
+
+impl EditorApp {
+    pub fn new(params: Arc<LacquerParams>, meters: Arc<SharedMeters>) -> Self {
+        Self {
+            params,
+            meters,
+            gui: None,
+            undo: Undo::default(),
+            panel: Panel::default(),
+            analysis: analysis::Analysis::default(),
+            history: history::Histories::default(),
+            top: top_bar::TopBarState::default(),
+            meter_column: meter_column::MeterColumnState::default(),
+            panels: panels::PanelStates::default(),
+        }
+    }
+
+    /// For tests: an editor wired to a given host connection.
+    pub fn with_gui(mut self, gui: GuiContext) -> Self {
+        self.gui = Some(gui);
+        self
+    }
+
+    pub fn view(&self) -> EditorView {
+        self.params
+            .editor_view
+            .lock()
+            .map(|v| *v)
+            .unwrap_or_default()
+            .sane()
+    }
+
+    fn store_view(&self, f: impl FnOnce(&mut EditorView)) {
+        if let Ok(mut v) = self.params.editor_view.lock() {
+            f(&mut v);
+        }
+    }
+
+    /// Poll the meters and analysers (once per frame, whatever is shown).
+    pub fn update(&mut self) {
+        self.analysis.update(&self.meters);
+        self.history.update(&self.meters);
+    }
+
+    /// The whole editor inside `ui`.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        let Some(gui) = self.gui.clone() else { return };
+        self.update();
+        let mut ctl = Ctl {
+            gui: &gui,
+            undo: &mut self.undo,
+        };
+        // Undo and redo from the keyboard.
+        let (undo, redo) = ui.input(|i| {
+            let z = i.key_pressed(egui::Key::Z) && i.modifiers.command;
+            (
+                z && !i.modifiers.shift,
+                (z && i.modifiers.shift) || (i.key_pressed(egui::Key::Y) && i.modifiers.command),
+            )
+        });
+        if undo {
+            ctl.undo.undo(&gui);
+        }
+        if redo {
+            ctl.undo.redo(&gui);
+        }
+
+        let full = ui.max_rect();
+        let g = theme::GRID;
+        let top_h = 10.0 * g;
+        let strip_h = 11.0 * g;
+        let meters_w = 50.0 * g;
+        let top = egui::Rect::from_min_size(full.min, egui::vec2(full.width(), top_h));
+        let strip = egui::Rect::from_min_size(
+            egui::pos2(full.left(), top.bottom()),
+            egui::vec2(full.width() - meters_w, strip_h),
+        );
+        let body = egui::Rect::from_min_max(
+            egui::pos2(full.left(), strip.bottom()),
+            egui::pos2(full.right() - meters_w, full.bottom()),
+        );
+        let side =
+            egui::Rect::from_min_max(egui::pos2(full.right() - meters_w, top.bottom()), full.max);
+        let painter = ui.painter();
+        painter.rect_filled(full, 0.0, theme::BG);
+        painter.rect_filled(top, 0.0, theme::PANEL);
+        painter.line_segment(
+            [top.left_bottom(), top.right_bottom()],
+            egui::Stroke::new(1.0, theme::LINE),
+        );
+        painter.line_segment(
+            [side.left_top(), side.left_bottom()],
+            egui::Stroke::new(1.0, theme::LINE),
+        );
+
+        let mut scale_change = None;
+        in_rect(ui, top.shrink2(egui::vec2(2.0 * g, g)), |ui| {
+            scale_change = top_bar::draw(ui, &mut ctl, &self.params, &self.meters, &mut self.top);
+        });
+        in_rect(ui, strip.shrink2(egui::vec2(2.0 * g, 1.5 * g)), |ui| {
+            strip::draw(ui, &mut ctl, &self.params, &mut self.panel);
+        });
+        in_rect(ui, side.shrink(2.0 * g), |ui| {
+            meter_column::draw(
+                ui,
+                &mut ctl,
+                &self.params,
+                &self.meters,
+                &mut self.meter_column,
+            );
+        });
+        in_rect(ui, body.shrink(2.0 * g), |ui| {
+            panels::draw(
+                ui,
+                &mut ctl,
+                self.panel,
+                &self.params,
+                &self.meters,
+                &mut self.analysis,
+                &self.history,
+                &mut self.panels,
+            );
+        });
+
+        if let Some(scale) = scale_change {
+            let before = self.view().scale;
+            let size = ui.ctx().content_rect().size();
+            ui.ctx().set_zoom_factor(scale);
+            self.store_view(|v| v.scale = scale);
+            // Keep the layout: the same size in points, so the window grows with the scale.
+            if scale != before {
+                ui.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+            }
+        }
+        // Meters move while audio plays: ask for the next frame (the host's timer paces it).
+        ui.ctx().request_repaint_after(Duration::from_millis(16));
+    }
+}
+
+/// Run `add` in a child ui confined to `rect`.
+pub fn in_rect<R>(ui: &mut egui::Ui, rect: egui::Rect, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    ui.scope_builder(
+        egui::UiBuilder::new()
+            .max_rect(rect)
+            .layout(egui::Layout::top_down(egui::Align::Min)),
+        |ui| {
+            ui.set_clip_rect(rect);
+            add(ui)
+        },
+    )
+    .inner
+}
+
+impl NiceEguiApp for EditorApp {
+    fn build(
+        &mut self,
+        egui_ctx: egui::Context,
+        nice_gui_ctx: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        theme::apply(&egui_ctx);
+        egui_ctx.set_zoom_factor(self.view().scale);
+        self.gui = Some(nice_gui_ctx);
+        self.analysis.open(&self.meters);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        let min = egui::vec2(MIN_WIDTH, MIN_HEIGHT);
+        ResizableWindow::new("lacquer-editor")
+            .min_size(min)
+            .show(ui, |ui| self.draw(ui));
+    }
+
+    fn resized(&mut self, new_size: nice_plug_egui::baseview::WindowSize) {
+        let scale = self.view().scale;
+        let w = new_size.logical.width as f32 / scale;
+        let h = new_size.logical.height as f32 / scale;
+        if w > 0.0 && h > 0.0 {
+            self.store_view(|v| {
+                v.width = w;
+                v.height = h;
+            });
+        }
+    }
+
+    fn editor_closed(&mut self) {
+        self.gui = None;
+        self.analysis.close(&self.meters);
+    }
+}
+
+pub type LacquerEditor = nice_plug_egui::EguiEditor<EditorApp>;
+
+pub fn create(params: Arc<LacquerParams>, meters: Arc<SharedMeters>) -> Option<LacquerEditor> {
+    let view = params
+        .editor_view
+        .lock()
+        .map(|v| *v)
+        .unwrap_or_default()
+        .sane();
+    let state = EguiEditorState::from_size(
+        nice_plug::editor::dpi::LogicalSize::new(
+            (view.width * view.scale).round() as u32,
+            (view.height * view.scale).round() as u32,
+        ),
+        1.0,
+    );
+    create_egui_editor(
+        state,
+        RepaintNotifier::new(),
+        EguiNiceSettings::new()
+            .with_tile("Lacquer")
+            .with_resize_hint(
+                nice_plug::editor::ResizeHint::resizable().with_min_logical_size(
+                    nice_plug::editor::dpi::LogicalSize::new(MIN_WIDTH, MIN_HEIGHT),
+                ),
+            ),
+        EditorApp::new(params, meters),
+    )
+}

@@ -1,0 +1,75 @@
+//! The module panels under the strip, and what they share (plot axes).
+
+pub mod dither;
+pub mod dynamics;
+pub mod eq;
+pub mod imager;
+pub mod limiter;
+pub mod loudness;
+pub mod multiband;
+pub mod plot;
+pub mod saturation;
+
+use super::analysis::Analysis;
+use super::controls::Ctl;
+use super::history::Histories;
+use super::Panel;
+use crate::meters::SharedMeters;
+use crate::params::LacquerParams;
+use egui::Ui;
+
+/// Per-panel GUI state that outlives a frame (selected band, drag in progress, ...).
+#[derive(Default)]
+pub struct PanelStates {
+    pub eq: eq::EqState,
+    pub multiband: multiband::MultibandState,
+    pub imager: imager::ImagerState,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn draw(
+    ui: &mut Ui,
+    ctl: &mut Ctl,
+    panel: Panel,
+    params: &LacquerParams,
+    meters: &SharedMeters,
+    analysis: &mut Analysis,
+    history: &Histories,
+    states: &mut PanelStates,
+) {
+    match panel {
+        Panel::Eq => eq::draw(ui, ctl, params, meters, analysis, &mut states.eq),
+        Panel::Compressor => dynamics::draw(ui, ctl, params, meters, history),
+        Panel::Multiband => multiband::draw(
+            ui,
+            ctl,
+            params,
+            meters,
+            analysis,
+            history,
+            &mut states.multiband,
+        ),
+        Panel::Saturation => saturation::draw(ui, ctl, params),
+        Panel::Imager => imager::draw(
+            ui,
+            ctl,
+            params,
+            meters,
+            analysis,
+            history,
+            &mut states.imager,
+        ),
+        Panel::Limiter => limiter::draw(ui, ctl, params, meters, history),
+        Panel::Dither => dither::draw(ui, ctl, params),
+        Panel::Loudness => loudness::draw(ui, ctl, params, meters, history),
+    }
+}
+
+/// A panel's title row.
+pub fn title(ui: &mut Ui, text: &str) {
+    ui.label(
+        egui::RichText::new(text)
+            .font(egui::FontId::proportional(super::theme::HEADING))
+            .color(super::theme::TEXT),
+    );
+}
