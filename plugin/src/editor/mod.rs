@@ -24,6 +24,7 @@ use crate::meters::SharedMeters;
 use crate::params::LacquerParams;
 use controls::{Ctl, Undo};
 use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::Param;
 use nice_plug_egui::{
     create_egui_editor, resizable_window::ResizableWindow, EguiEditorState, EguiNiceSettings,
     NiceEguiApp, RepaintNotifier,
@@ -105,6 +106,8 @@ pub struct EditorApp {
     pub top: top_bar::TopBarState,
     pub meter_column: meter_column::MeterColumnState,
     pub panels: panels::PanelStates,
+    /// Where the strip's reorderable chips were drawn last frame.
+    pub strip_rects: Vec<egui::Rect>,
 }
 
 impl EditorApp {
@@ -120,6 +123,7 @@ impl EditorApp {
             top: top_bar::TopBarState::default(),
             meter_column: meter_column::MeterColumnState::default(),
             panels: panels::PanelStates::default(),
+            strip_rects: Vec::new(),
         }
     }
 
@@ -169,6 +173,31 @@ impl EditorApp {
         if undo {
             ctl.undo.undo(&gui);
         }
+        // Keys 1-8 open the panels in strip order (when no text field has the keyboard).
+        if !ui.ctx().egui_wants_keyboard_input() {
+            let order =
+                crate::params::order_from_index(self.params.order.unmodulated_plain_value());
+            let keys = [
+                egui::Key::Num1,
+                egui::Key::Num2,
+                egui::Key::Num3,
+                egui::Key::Num4,
+                egui::Key::Num5,
+                egui::Key::Num6,
+                egui::Key::Num7,
+                egui::Key::Num8,
+            ];
+            for (i, key) in keys.into_iter().enumerate() {
+                if ui.input(|inp| inp.key_pressed(key) && !inp.modifiers.any()) {
+                    self.panel = match i {
+                        0..=4 => strip::panel_of(order[i]),
+                        5 => Panel::Limiter,
+                        6 => Panel::Dither,
+                        _ => Panel::Loudness,
+                    };
+                }
+            }
+        }
         if redo {
             ctl.undo.redo(&gui);
         }
@@ -177,7 +206,7 @@ impl EditorApp {
         let g = theme::GRID;
         let top_h = 10.0 * g;
         let strip_h = 11.0 * g;
-        let meters_w = 50.0 * g;
+        let meters_w = 46.0 * g;
         let top = egui::Rect::from_min_size(full.min, egui::vec2(full.width(), top_h));
         let strip = egui::Rect::from_min_size(
             egui::pos2(full.left(), top.bottom()),
@@ -206,7 +235,13 @@ impl EditorApp {
             scale_change = top_bar::draw(ui, &mut ctl, &self.params, &self.meters, &mut self.top);
         });
         in_rect(ui, strip.shrink2(egui::vec2(2.0 * g, 1.5 * g)), |ui| {
-            strip::draw(ui, &mut ctl, &self.params, &mut self.panel);
+            strip::draw(
+                ui,
+                &mut ctl,
+                &self.params,
+                &mut self.panel,
+                &mut self.strip_rects,
+            );
         });
         in_rect(ui, side.shrink(2.0 * g), |ui| {
             meter_column::draw(
@@ -267,7 +302,14 @@ impl NiceEguiApp for EditorApp {
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&egui_ctx);
-        egui_ctx.set_zoom_factor(self.view().scale);
+        // LACQUER_UI_SCALE (1 to 2) overrides the saved scale: for screens whose HiDPI factor
+        // the host does not report, and for the screenshot script.
+        let scale = std::env::var("LACQUER_UI_SCALE")
+            .ok()
+            .and_then(|s| s.parse::<f32>().ok())
+            .filter(|s| (1.0..=2.0).contains(s))
+            .unwrap_or(self.view().scale);
+        egui_ctx.set_zoom_factor(scale);
         self.gui = Some(nice_gui_ctx);
         self.analysis.open(&self.meters);
         Ok(())
@@ -301,12 +343,19 @@ impl NiceEguiApp for EditorApp {
 pub type LacquerEditor = nice_plug_egui::EguiEditor<EditorApp>;
 
 pub fn create(params: Arc<LacquerParams>, meters: Arc<SharedMeters>) -> Option<LacquerEditor> {
-    let view = params
+    let mut view = params
         .editor_view
         .lock()
         .map(|v| *v)
         .unwrap_or_default()
         .sane();
+    if let Some(scale) = std::env::var("LACQUER_UI_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f32>().ok())
+        .filter(|s| (1.0..=2.0).contains(s))
+    {
+        view.scale = scale;
+    }
     let state = EguiEditorState::from_size(
         nice_plug::editor::dpi::LogicalSize::new(
             (view.width * view.scale).round() as u32,

@@ -9,9 +9,22 @@ use egui::{Color32, Sense, Stroke, Ui, Vec2};
 use lacquer_dsp::chain::Module;
 use nice_plug::prelude::{Param, ParamPtr};
 
-const CHIP_W: f32 = 104.0;
 const CHIP_H: f32 = 32.0;
 const GAP: f32 = 8.0;
+/// Chips share the strip's width; below this they use short names.
+const WIDE_CHIP: f32 = 100.0;
+
+/// Short names for narrow chips.
+fn short(name: &str) -> &str {
+    match name {
+        "Compressor" => "Comp",
+        "Multiband" => "Multi",
+        "Saturation" => "Sat",
+        "Imager" => "Image",
+        "Loudness" => "LUFS",
+        other => other,
+    }
+}
 
 pub fn panel_of(m: Module) -> Panel {
     match m {
@@ -49,8 +62,14 @@ fn chip(
     enable: Option<ParamPtr>,
     selected: bool,
     sense: Sense,
+    width: f32,
 ) -> egui::Response {
-    let (rect, response) = ui.allocate_exact_size(Vec2::new(CHIP_W, CHIP_H), sense);
+    let (rect, response) = ui.allocate_exact_size(Vec2::new(width, CHIP_H), sense);
+    let label = if width < WIDE_CHIP {
+        short(label)
+    } else {
+        label
+    };
     let on = enable.is_none_or(|p| ctl.value(p) >= 0.5);
     let painter = ui.painter();
     let fill = if selected {
@@ -100,10 +119,19 @@ fn chip(
     response
 }
 
-pub fn draw(ui: &mut Ui, ctl: &mut Ctl, params: &LacquerParams, panel: &mut Panel) {
+/// Draws the strip; `rects` receives the reorderable chips' rectangles (for tests and scripts).
+pub fn draw(
+    ui: &mut Ui,
+    ctl: &mut Ctl,
+    params: &LacquerParams,
+    panel: &mut Panel,
+    rects_out: &mut Vec<egui::Rect>,
+) {
     let order_ptr = params.order.as_ptr();
     let order = order_from_index(params.order.unmodulated_plain_value());
     let drag_id = ui.scope_id().with("strip-drag");
+    // Eight chips and the arrow between the reorderable ones and the fixed ones.
+    let width = ((ui.available_width() - 9.0 * GAP - 16.0) / 8.0).clamp(60.0, 120.0);
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = GAP;
         let mut rects = Vec::with_capacity(5);
@@ -116,6 +144,7 @@ pub fn draw(ui: &mut Ui, ctl: &mut Ctl, params: &LacquerParams, panel: &mut Pane
                 Some(enable_param(params, m)),
                 *panel == panel_of(m),
                 Sense::click_and_drag(),
+                width,
             )
             .on_hover_text(format!(
                 "{}: click to open, drag to move in the chain",
@@ -166,7 +195,7 @@ pub fn draw(ui: &mut Ui, ctl: &mut Ctl, params: &LacquerParams, panel: &mut Pane
                 ctl.set_plain(order_ptr, index_from_order(&new_order) as f32);
             }
         }
-        ui.add_space(GAP);
+        rects_out.clone_from(&rects);
         ui.label(egui::RichText::new(">").color(theme::TEXT_DIM));
         for (label, enable, target) in [
             ("Limiter", Some(params.lim_enabled.as_ptr()), Panel::Limiter),
@@ -177,7 +206,17 @@ pub fn draw(ui: &mut Ui, ctl: &mut Ctl, params: &LacquerParams, panel: &mut Pane
             ),
             ("Loudness", None, Panel::Loudness),
         ] {
-            if chip(ui, ctl, label, enable, *panel == target, Sense::click()).clicked() {
+            if chip(
+                ui,
+                ctl,
+                label,
+                enable,
+                *panel == target,
+                Sense::click(),
+                width,
+            )
+            .clicked()
+            {
                 *panel = target;
             }
         }

@@ -29,3 +29,84 @@ fn editor_draws_every_panel() {
     }
     assert!(host.gestures_balanced());
 }
+
+/// Dragging the EQ chip past the compressor and multiband chips moves the EQ to third place in
+/// the chain: the order parameter changes, in one gesture.
+#[test]
+fn dragging_a_module_chip_reorders_the_chain() {
+    use lacquer_dsp::chain::Module;
+    use nice_plug::prelude::Param;
+    let (app, host) = test_host::editor();
+    let mut h = harness(app);
+    h.run();
+    let rects = h.state().strip_rects.clone();
+    assert_eq!(rects.len(), 5);
+    let from = rects[0].center();
+    let to = rects[2].center();
+    h.drag_at(from);
+    h.run();
+    for i in 1..=10 {
+        h.hover_at(from + (to - from) * (i as f32 / 10.0));
+        h.run();
+    }
+    h.drop_at(to);
+    h.run();
+    let order = crate::params::order_from_index(h.state().params.order.unmodulated_plain_value());
+    println!("order after the drag: {order:?}");
+    assert_eq!(
+        order,
+        [
+            Module::Compressor,
+            Module::Multiband,
+            Module::Eq,
+            Module::Saturation,
+            Module::Imager
+        ]
+    );
+    assert!(host.gestures_balanced());
+}
+
+/// Keys 1-8 open the panels in strip order.
+#[test]
+fn number_keys_open_panels() {
+    let (app, _host) = test_host::editor();
+    let mut h = harness(app);
+    h.run();
+    h.key_press(egui::Key::Num2);
+    h.run();
+    assert_eq!(h.state().panel, super::Panel::Compressor);
+    h.key_press(egui::Key::Num8);
+    h.run();
+    assert_eq!(h.state().panel, super::Panel::Loudness);
+}
+
+/// Undo and redo walk an edit back and forth.
+#[test]
+fn undo_and_redo_restore_values() {
+    use nice_plug::prelude::Param;
+    let (app, host) = test_host::editor();
+    let mut h = harness(app);
+    h.run();
+    let drive = h.state().params.lim_drive.as_ptr();
+    let before = h.state().params.lim_drive.unmodulated_plain_value();
+    {
+        let app = h.state_mut();
+        let gui = app.gui.clone().unwrap();
+        let mut ctl = super::controls::Ctl {
+            gui: &gui,
+            undo: &mut app.undo,
+        };
+        ctl.set_text(drive, "6 dB");
+    }
+    assert!((h.state().params.lim_drive.unmodulated_plain_value() - 6.0).abs() < 1e-4);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(h.state().params.lim_drive.unmodulated_plain_value(), before);
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
+    );
+    h.run();
+    assert!((h.state().params.lim_drive.unmodulated_plain_value() - 6.0).abs() < 1e-4);
+    assert!(host.gestures_balanced());
+}
