@@ -5,6 +5,7 @@
 //! thread", everything else is on the "main thread", so nice-plug queues its GUI-side work the
 //! way it would in a DAW and this host pumps it with `on_main_thread` callbacks.
 
+use clack_extensions::gui::{GuiSize, HostGui, HostGuiImpl};
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
@@ -98,6 +99,20 @@ impl HostParamsImplShared for Shared {
     }
 }
 
+impl HostGuiImpl for Shared {
+    fn resize_hints_changed(&self) {}
+    fn request_resize(&self, _new_size: GuiSize) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn closed(&self, _was_destroyed: bool) {}
+}
+
 impl HostThreadCheckImpl for Shared {
     fn is_main_thread(&self) -> bool {
         !self.in_process.load(SeqCst)
@@ -150,7 +165,8 @@ impl HostHandlers for TestHost {
             .register::<HostParams>()
             .register::<HostLatency>()
             .register::<HostState>()
-            .register::<HostThreadCheck>();
+            .register::<HostThreadCheck>()
+            .register::<HostGui>();
     }
 }
 
