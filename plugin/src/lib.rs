@@ -9,6 +9,7 @@ use nice_plug::prelude::*;
 use std::sync::Arc;
 
 pub mod ab;
+pub mod audio_file;
 pub mod editor;
 pub mod learn;
 pub mod meters;
