@@ -19,4 +19,6 @@ mod foundation;
 mod limiter;
 #[cfg(test)]
 mod metering;
+#[cfg(test)]
+mod render;
 pub mod reference;
