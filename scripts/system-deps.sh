@@ -7,8 +7,9 @@ set -euo pipefail
 # Build: audio back-ends for the standalone, X11 and OpenGL for the editor.
 BUILD_PKGS=(pkg-config libasound2-dev libjack-jackd2-dev libx11-dev libx11-xcb-dev libxcursor-dev
   libxcb1-dev libxcb-icccm4-dev libxcb-dri2-0-dev libgl-dev)
-# Tests: a virtual X server for editor checks, and the EBU R128 reference meter (ebur128).
-TEST_PKGS=(xvfb libgl1-mesa-dri xdotool imagemagick ebumeter)
+# Tests: a virtual X server for editor checks, the EBU R128 reference meter (ebur128), and a
+# JACK server with test clients so the screenshots show the editor with audio playing.
+TEST_PKGS=(xvfb libgl1-mesa-dri xdotool imagemagick ebumeter jackd2)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then

@@ -266,14 +266,10 @@ impl EditorApp {
         });
 
         if let Some(scale) = scale_change {
-            let before = self.view().scale;
-            let size = ui.ctx().content_rect().size();
+            // egui-baseview resizes the window with the zoom, so the layout keeps its size in
+            // points.
             ui.ctx().set_zoom_factor(scale);
             self.store_view(|v| v.scale = scale);
-            // Keep the layout: the same size in points, so the window grows with the scale.
-            if scale != before {
-                ui.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
-            }
         }
         // Meters move while audio plays: ask for the next frame (the host's timer paces it).
         ui.ctx().request_repaint_after(Duration::from_millis(16));
@@ -356,12 +352,13 @@ pub fn create(params: Arc<LacquerParams>, meters: Arc<SharedMeters>) -> Option<L
     {
         view.scale = scale;
     }
+    // The size is in points at scale 1; the window is that times the scale.
     let state = EguiEditorState::from_size(
         nice_plug::editor::dpi::LogicalSize::new(
-            (view.width * view.scale).round() as u32,
-            (view.height * view.scale).round() as u32,
+            view.width.round() as u32,
+            view.height.round() as u32,
         ),
-        1.0,
+        view.scale,
     );
     create_egui_editor(
         state,
