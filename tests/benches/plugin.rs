@@ -2,12 +2,22 @@
 //! x realtime. Run with `cargo bench -p lacquer-tests` after `cargo xtask test-bundle`
 //! (or point `LACQUER_BUNDLE_DIR` at `target/bundled` to measure the release bundle).
 
-use lacquer_tests::host::Host;
+use lacquer_tests::host::{Host, ParentWindow};
 use lacquer_tests::signal::{noise, Stereo};
 use std::time::Instant;
 
 fn measure(label: &str, rate: f64, block: usize, input: &Stereo) {
+    measure_with(label, rate, block, input, false);
+}
+
+/// `editor`: with the editor open in a window (needs DISPLAY): the audio thread's cost must
+/// not change, since the editor only reads atomics and drains rings on its own thread.
+fn measure_with(label: &str, rate: f64, block: usize, input: &Stereo, editor: bool) {
     let mut host = Host::active(rate, block);
+    let parent = editor.then(|| ParentWindow::new().expect("an X display"));
+    if let Some(parent) = parent.as_ref() {
+        host.open_editor(parent).expect("opening the editor");
+    }
     let mut l = vec![0.0f32; block];
     let mut r = vec![0.0f32; block];
     // Warm up, then take the best of several passes: shared machines are noisy.
@@ -25,6 +35,9 @@ fn measure(label: &str, rate: f64, block: usize, input: &Stereo) {
         if pass > 0 {
             best = best.min(ns);
         }
+    }
+    if editor {
+        host.close_editor().expect("closing the editor");
     }
     let realtime = 1e9 / (best * rate);
     println!(
@@ -44,5 +57,13 @@ fn main() {
     for block in [64, 512] {
         measure("default settings, noise input", rate, block, &music_like);
         measure("default settings, denormal input", rate, block, &denormal);
+    }
+    if std::env::var_os("DISPLAY").is_some() {
+        for _ in 0..2 {
+            measure_with("editor closed", rate, 512, &music_like, false);
+            measure_with("editor open", rate, 512, &music_like, true);
+        }
+    } else {
+        println!("(no DISPLAY: editor-open figures skipped; run under xvfb-run)");
     }
 }

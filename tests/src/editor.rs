@@ -8,12 +8,9 @@
 //! about 2.2 MB per opening. The bound below catches a leak of the editor's own (its
 //! analysers or histories rebuilt per opening would add several MB each time).
 
-use crate::host::Host;
-use clack_extensions::gui::{GuiApiType, GuiConfiguration, PluginGui, Window};
+use crate::host::{Host, ParentWindow};
 use std::process::{Child, Command};
 use std::time::Duration;
-use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{ConnectionExt, CreateWindowAux, WindowClass};
 
 const CYCLES: usize = 100;
 
@@ -37,59 +34,21 @@ fn rss_kb() -> u64 {
 #[test]
 #[ignore = "run as a child process by the_editor_opens_and_closes_100_times"]
 fn editor_cycle_child() {
-    let (conn, screen_num) = x11rb::connect(None).expect("connecting to the X server");
-    let screen = &conn.setup().roots[screen_num];
-    let parent = conn.generate_id().unwrap();
-    conn.create_window(
-        x11rb::COPY_DEPTH_FROM_PARENT,
-        parent,
-        screen.root,
-        0,
-        0,
-        1200,
-        800,
-        0,
-        WindowClass::INPUT_OUTPUT,
-        0,
-        &CreateWindowAux::new().background_pixel(screen.black_pixel),
-    )
-    .unwrap();
-    conn.map_window(parent).unwrap();
-    conn.flush().unwrap();
-
+    let parent = ParentWindow::new().unwrap();
     let mut host = Host::active(48_000.0, 512);
-    let gui: PluginGui = host
-        .instance
-        .plugin_shared_handle()
-        .get_extension()
-        .expect("Lacquer has no GUI extension");
-    let config = GuiConfiguration {
-        api_type: GuiApiType::X11,
-        is_floating: false,
-    };
-    assert!(gui.is_api_supported(&mut host.instance.plugin_handle(), config));
     let input = crate::signal::noise(7, 0.3, 512);
     let mut rss_after_10 = 0;
     let mut threads_after_10 = 0;
     for cycle in 0..CYCLES {
-        let plugin = &mut host.instance.plugin_handle();
-        gui.create(plugin, config).expect("gui.create");
-        let size = gui.get_size(plugin).expect("gui.get_size");
+        let size = host.open_editor(&parent).unwrap();
         assert!(size.width >= 900 && size.height >= 580, "size {size:?}");
-        // SAFETY: `parent` is a live X11 window of this process's connection.
-        unsafe { gui.set_parent(plugin, Window::from_x11_handle(parent as _)) }
-            .expect("gui.set_parent");
-        gui.show(plugin).expect("gui.show");
         // Audio keeps running while the editor paints a few frames.
         for _ in 0..4 {
             let (mut l, mut r) = (input.left.clone(), input.right.clone());
             host.process_block(&mut l, &mut r, &[]);
             std::thread::sleep(Duration::from_millis(10));
         }
-        let plugin = &mut host.instance.plugin_handle();
-        gui.hide(plugin).expect("gui.hide");
-        gui.destroy(plugin);
-        host.pump_main_thread();
+        host.close_editor().unwrap();
         if cycle == 9 {
             rss_after_10 = rss_kb();
             threads_after_10 = status("Threads:");

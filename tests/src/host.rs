@@ -573,3 +573,81 @@ pub fn descriptors() -> Vec<Descriptor> {
         })
         .collect()
 }
+
+/// A window standing in for the DAW's plugin window (X11), to embed the editor in. Needs
+/// `DISPLAY` (the editor test starts its own Xvfb). The window goes with the connection;
+/// destroying it explicitly while the GL layer still holds a dead editor's resources made
+/// the process crash at exit.
+pub struct ParentWindow {
+    conn: x11rb::rust_connection::RustConnection,
+    pub window: u32,
+}
+
+impl ParentWindow {
+    pub fn new() -> Result<Self, String> {
+        use x11rb::connection::Connection;
+        use x11rb::protocol::xproto::{ConnectionExt, CreateWindowAux, WindowClass};
+        let (conn, screen_num) =
+            x11rb::connect(None).map_err(|e| format!("connecting to the X server: {e}"))?;
+        let screen = &conn.setup().roots[screen_num];
+        let window = conn.generate_id().map_err(|e| e.to_string())?;
+        conn.create_window(
+            x11rb::COPY_DEPTH_FROM_PARENT,
+            window,
+            screen.root,
+            0,
+            0,
+            1200,
+            800,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            0,
+            &CreateWindowAux::new().background_pixel(screen.black_pixel),
+        )
+        .map_err(|e| e.to_string())?;
+        conn.map_window(window).map_err(|e| e.to_string())?;
+        conn.flush().map_err(|e| e.to_string())?;
+        Ok(Self { conn, window })
+    }
+}
+
+impl Host {
+    fn gui_ext(&self) -> clack_extensions::gui::PluginGui {
+        self.instance
+            .plugin_shared_handle()
+            .get_extension()
+            .expect("Lacquer has no GUI extension")
+    }
+
+    /// Create the editor embedded in `parent` and show it (CLAP gui: create, set_parent, show).
+    pub fn open_editor(&mut self, parent: &ParentWindow) -> Result<GuiSize, String> {
+        use clack_extensions::gui::{GuiApiType, GuiConfiguration, Window};
+        let gui = self.gui_ext();
+        let plugin = &mut self.instance.plugin_handle();
+        let config = GuiConfiguration {
+            api_type: GuiApiType::X11,
+            is_floating: false,
+        };
+        if !gui.is_api_supported(plugin, config) {
+            return Err("X11 embedding not supported".into());
+        }
+        gui.create(plugin, config)
+            .map_err(|e| format!("gui.create: {e:?}"))?;
+        let size = gui.get_size(plugin).ok_or("gui.get_size failed")?;
+        // SAFETY: `parent.window` is a live X11 window.
+        unsafe { gui.set_parent(plugin, Window::from_x11_handle(parent.window as _)) }
+            .map_err(|e| format!("gui.set_parent: {e:?}"))?;
+        gui.show(plugin).map_err(|e| format!("gui.show: {e:?}"))?;
+        Ok(size)
+    }
+
+    /// Hide and destroy the editor.
+    pub fn close_editor(&mut self) -> Result<(), String> {
+        let gui = self.gui_ext();
+        let plugin = &mut self.instance.plugin_handle();
+        gui.hide(plugin).map_err(|e| format!("gui.hide: {e:?}"))?;
+        gui.destroy(plugin);
+        self.pump_main_thread();
+        Ok(())
+    }
+}

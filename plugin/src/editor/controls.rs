@@ -16,6 +16,9 @@ pub struct Edit {
     pub before: f32,
     pub after: f32,
     at: Instant,
+    /// Edits made in the same frame (a node's frequency and gain, a band added with its
+    /// settings) undo and redo together.
+    frame: u64,
 }
 
 /// The editor's undo and redo stacks.
@@ -23,6 +26,7 @@ pub struct Edit {
 pub struct Undo {
     done: Vec<Edit>,
     undone: Vec<Edit>,
+    frame: u64,
 }
 
 /// Wheel edits of one control within this time merge into one undo step.
@@ -30,13 +34,20 @@ const MERGE: Duration = Duration::from_millis(600);
 const DEPTH: usize = 200;
 
 impl Undo {
+    /// The editor's frame counter: edits recorded in one frame form one undo step.
+    pub fn set_frame(&mut self, frame: u64) {
+        self.frame = frame;
+    }
+
     pub fn record(&mut self, param: ParamPtr, before: f32, after: f32) {
         if before == after {
             return;
         }
         let now = Instant::now();
         if let Some(last) = self.done.last_mut() {
-            if last.param == param && now.duration_since(last.at) < MERGE {
+            if last.param == param
+                && (last.frame == self.frame || now.duration_since(last.at) < MERGE)
+            {
                 last.after = after;
                 last.at = now;
                 return;
@@ -48,6 +59,7 @@ impl Undo {
             before,
             after,
             at: now,
+            frame: self.frame,
         });
         if self.done.len() > DEPTH {
             self.done.remove(0);
@@ -62,17 +74,25 @@ impl Undo {
         !self.undone.is_empty()
     }
 
+    /// Undo the last step (every edit of its frame), newest first.
     pub fn undo(&mut self, gui: &GuiContext) {
-        if let Some(mut e) = self.done.pop() {
+        let Some(frame) = self.done.last().map(|e| e.frame) else {
+            return;
+        };
+        while let Some(mut e) = self.done.pop_if(|e| e.frame == frame) {
             set_gesture(gui, e.param, e.before);
-            // A redo right after must not merge into whatever comes next.
+            // A later edit must not merge into an undone one.
             e.at = Instant::now() - MERGE;
             self.undone.push(e);
         }
     }
 
+    /// Redo the last undone step, in the order it was first made.
     pub fn redo(&mut self, gui: &GuiContext) {
-        if let Some(mut e) = self.undone.pop() {
+        let Some(frame) = self.undone.last().map(|e| e.frame) else {
+            return;
+        };
+        while let Some(mut e) = self.undone.pop_if(|e| e.frame == frame) {
             set_gesture(gui, e.param, e.after);
             e.at = Instant::now() - MERGE;
             self.done.push(e);
@@ -156,7 +176,8 @@ impl Ctl<'_> {
 
     /// Start, continue and end a drag gesture on `p` from a response: returns the value now.
     pub fn drag(&mut self, p: ParamPtr, response: &Response, to: impl FnOnce(f32) -> f32) {
-        let id = response.id.with("drag-start");
+        // Keyed by parameter too: one response may drag two (an EQ node's frequency and gain).
+        let id = response.id.with(("drag-start", self.name(p)));
         let ctx = &response.ctx;
         if response.drag_started() {
             let start = self.value(p);

@@ -158,6 +158,7 @@ impl EditorApp {
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         let Some(gui) = self.gui.clone() else { return };
         self.update();
+        self.undo.set_frame(ui.ctx().cumulative_frame_nr());
         let mut ctl = Ctl {
             gui: &gui,
             undo: &mut self.undo,
