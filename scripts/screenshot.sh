@@ -3,58 +3,16 @@
 # standalone so the meters, spectra and histories are alive, plus one real interaction driven
 # with xdotool (an EQ band added by double-click, then its node dragged).
 #   scripts/screenshot.sh [OUT_DIR]        default: target/screenshots
-# Runs a virtual X server (Xvfb) and a JACK server on its dummy driver: no sound card or
-# desktop needed. Needs the test packages (scripts/system-deps.sh --test installs them).
+# No sound card or desktop needed (see scripts/lib/live-session.sh). Needs the test packages
+# (scripts/system-deps.sh --test installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/screenshots}"
 mkdir -p "$out"
 scripts/system-deps.sh --test
 cargo build --release -p lacquer --bin lacquer-standalone
-bin=target/release/lacquer-standalone
-
-display=":$((90 + RANDOM % 100))"
-Xvfb "$display" -screen 0 2200x1400x24 -nolisten tcp >/dev/null 2>&1 &
-pids=($!)
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; }
-trap cleanup EXIT
-export DISPLAY="$display" LIBGL_ALWAYS_SOFTWARE=1
-export JACK_DEFAULT_SERVER="lacquer-shots-$$" JACK_NO_AUDIO_RESERVATION=1
-for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
-
-jackd --no-realtime -d dummy -r 48000 -p 512 >"$out/jackd.log" 2>&1 &
-pids+=($!)
-jack_wait -w -t 10 >/dev/null
-# Programme material: a bass note and a bright tick (transients for the dynamics), and a
-# steady tone.
-jack_metro -n bass -b 96 -f 55 -A 0.6 -D 350 >/dev/null 2>&1 &
-pids+=($!)
-jack_metro -n tick -b 192 -f 3200 -A 0.35 -D 25 >/dev/null 2>&1 &
-pids+=($!)
-jack_simple_client >/dev/null 2>&1 &
-pids+=($!)
-sleep 0.5
-
-# Start the standalone at a scale; sets $app and $window.
-start() {
-  LACQUER_UI_SCALE="$1" "$bin" --backend jack >"$out/standalone-$1x.log" 2>&1 &
-  app=$!
-  window=""
-  for _ in $(seq 600); do
-    window=$(xdotool search --name "Lacquer" 2>/dev/null | head -n 1 || true)
-    [ -n "$window" ] && break
-    kill -0 "$app" 2>/dev/null || { echo "the standalone exited; see $out/standalone-$1x.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  [ -n "$window" ] || { echo "no Lacquer window appeared" >&2; exit 1; }
-  # Every source into both Lacquer inputs.
-  mapfile -t ins < <(jack_lsp -p | awk '/^lacquer:/{p=$0} /properties: input/{if(p){print p}; p=""}')
-  mapfile -t srcs < <(jack_lsp | grep -E '^(bass|tick|jack_simple_client):' || true)
-  for s in "${srcs[@]}"; do
-    for i in "${ins[@]}"; do jack_connect "$s" "$i" 2>/dev/null || true; done
-  done
-  sleep 3 # meters and histories fill
-}
+source scripts/lib/live-session.sh
+start_session
 
 shoot() { # name
   import -window "$window" "$out/$1.png"
@@ -63,7 +21,7 @@ shoot() { # name
 
 panels=(eq compressor multiband saturation imager limiter dither loudness)
 for scale in 1 2; do
-  start "$scale"
+  start_standalone "$scale"
   for k in "${!panels[@]}"; do
     xdotool key --window "$window" "$((k + 1))"
     sleep 2
@@ -87,6 +45,5 @@ for scale in 1 2; do
     sleep 1.5
     shoot "eq-drag@1x"
   fi
-  kill "$app" 2>/dev/null || true
-  wait "$app" 2>/dev/null || true
+  stop_standalone
 done

@@ -9,7 +9,7 @@ BUILD_PKGS=(pkg-config libasound2-dev libjack-jackd2-dev libx11-dev libx11-xcb-d
   libxcb1-dev libxcb-icccm4-dev libxcb-dri2-0-dev libgl-dev)
 # Tests: a virtual X server for editor checks, the EBU R128 reference meter (ebur128), and a
 # JACK server with test clients so the screenshots show the editor with audio playing.
-TEST_PKGS=(xvfb libgl1-mesa-dri xdotool imagemagick ebumeter jackd2)
+TEST_PKGS=(xvfb libgl1-mesa-dri xdotool imagemagick ebumeter jackd2 bc)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then
