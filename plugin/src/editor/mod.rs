@@ -108,6 +108,8 @@ pub struct EditorApp {
     pub panels: panels::PanelStates,
     /// Where the strip's reorderable chips were drawn last frame.
     pub strip_rects: Vec<egui::Rect>,
+    /// When audio last reached the analysers (the editor repaints fast only while it does).
+    last_audio: Option<std::time::Instant>,
 }
 
 impl EditorApp {
@@ -124,6 +126,7 @@ impl EditorApp {
             meter_column: meter_column::MeterColumnState::default(),
             panels: panels::PanelStates::default(),
             strip_rects: Vec::new(),
+            last_audio: None,
         }
     }
 
@@ -272,8 +275,18 @@ impl EditorApp {
             ui.ctx().set_zoom_factor(scale);
             self.store_view(|v| v.scale = scale);
         }
-        // Meters move while audio plays: ask for the next frame (the host's timer paces it).
-        ui.ctx().request_repaint_after(Duration::from_millis(16));
+        // Repaint at up to 60 Hz while audio arrives (meters, spectra and histories move) and
+        // a little longer for the bars to fall; otherwise only look for audio 4 times a second.
+        // Input events repaint on their own.
+        let now = std::time::Instant::now();
+        if self.analysis.fresh {
+            self.last_audio = Some(now);
+        }
+        let moving = self
+            .last_audio
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(3));
+        ui.ctx()
+            .request_repaint_after(Duration::from_millis(if moving { 16 } else { 250 }));
     }
 }
 
