@@ -21,6 +21,7 @@ use crate::dynamics::{Limiter, LimiterParams};
 use crate::eq::band::EqParams;
 use crate::eq::linear_phase::{LinearPhaseEq, LinearPhaseKernel, LinearPhaseLatency};
 use crate::eq::min_phase::MinPhaseEq;
+use crate::eq::solo::BandSolo;
 use crate::filter::crossover::MAX_BANDS as MB_BANDS;
 use crate::imager::{Imager, ImagerParams};
 use crate::meter::{MeterSet, MeterSnapshot};
@@ -132,6 +133,9 @@ pub struct ChainParams {
     pub gain_match: bool,
     /// Global bypass: the input, delayed by the chain's latency.
     pub bypass: bool,
+    /// Listen only to the region of this EQ band (slot index; monitoring only, never set by
+    /// a render).
+    pub eq_solo: Option<usize>,
 }
 
 impl Default for ChainParams {
@@ -157,6 +161,7 @@ impl Default for ChainParams {
             dither: DitherParams::default(),
             gain_match: false,
             bypass: false,
+            eq_solo: None,
         }
     }
 }
@@ -211,6 +216,7 @@ impl ChainParams {
             imager: self.imager.clamped(),
             limiter: self.limiter.clamped(),
             dither: self.dither.clamped(),
+            eq_solo: self.eq_solo.filter(|&i| i < crate::eq::MAX_BANDS),
             ..*self
         }
     }
@@ -436,6 +442,7 @@ pub struct MasteringChain {
     output_gain: GainRamp,
     eq_min: MinPhaseEq,
     eq_linear: LinearPhaseEq,
+    eq_solo: BandSolo,
     compressor: Compressor,
     multiband: MultibandCompressor,
     saturator: Saturator,
@@ -500,6 +507,7 @@ impl MasteringChain {
             output_gain: GainRamp::new(sample_rate, GAIN_SMOOTHING_MS),
             eq_min,
             eq_linear: LinearPhaseEq::new(sample_rate, lp_size),
+            eq_solo: BandSolo::new(sample_rate),
             compressor: Compressor::new(sample_rate, &p.compressor),
             multiband: MultibandCompressor::new(sample_rate, &p.multiband),
             saturator: Saturator::new(sample_rate, p.saturation),
@@ -780,6 +788,13 @@ impl MasteringChain {
         if p.eq != old.eq {
             self.eq_min.set_params(&p.eq);
         }
+        if p.eq_solo != old.eq_solo || (p.eq_solo.is_some() && p.eq != old.eq) {
+            let band = p
+                .eq_solo
+                .and_then(|i| p.eq.bands.get(i))
+                .filter(|b| b.enabled);
+            self.eq_solo.set_band(band);
+        }
         if p.eq_mode != old.eq_mode || (p.eq != old.eq && p.eq_mode != EqMode::MinimumPhase) {
             if let EqMode::LinearPhase(size) = p.eq_mode {
                 self.linear_request = Some((p.eq, size));
@@ -1022,6 +1037,7 @@ impl MasteringChain {
             0 => {
                 self.eq_min.reset();
                 self.eq_linear.reset();
+                self.eq_solo.reset();
             }
             1 => self.compressor.reset(),
             2 => self.multiband.reset(),
@@ -1034,10 +1050,13 @@ impl MasteringChain {
 
     fn process_module(&mut self, index: usize, left: &mut [f32], right: &mut [f32]) {
         match index {
-            0 => match self.params.eq_mode {
-                EqMode::MinimumPhase => self.eq_min.process(left, right),
-                EqMode::LinearPhase(_) => self.eq_linear.process(left, right),
-            },
+            0 => {
+                match self.params.eq_mode {
+                    EqMode::MinimumPhase => self.eq_min.process(left, right),
+                    EqMode::LinearPhase(_) => self.eq_linear.process(left, right),
+                }
+                self.eq_solo.process(left, right);
+            }
             1 => {
                 self.compressor.process(left, right);
                 let gr = self.compressor.take_gain_reduction_db();

@@ -15,6 +15,7 @@ pub mod learn;
 pub mod meters;
 pub mod params;
 pub mod presets;
+pub mod reference;
 pub mod units;
 pub mod worker;
 
@@ -40,6 +41,8 @@ pub struct Lacquer {
     spectrum_taps: Option<(SpectrumTap, SpectrumTap)>,
     /// Sending end of the vectorscope ring (post chain).
     scope_tap: Option<meters::ScopeTap>,
+    /// Reference tracks: the reference thread and the player.
+    references: reference::References,
 }
 
 /// The settings that change the chain's latency.
@@ -77,8 +80,10 @@ impl LatencySettings {
 
 impl Default for Lacquer {
     fn default() -> Self {
+        let params = Arc::new(LacquerParams::default());
         Self {
-            params: Arc::new(LacquerParams::default()),
+            references: reference::References::new(params.clone()),
+            params,
             meters: Arc::new(SharedMeters::default()),
             chain: None,
             worker: Worker::spawn(),
@@ -182,9 +187,11 @@ impl Plugin for Lacquer {
         if let Ok(mut slot) = self.meters.scope.lock() {
             *slot = Some(scope);
         }
-        self.meters
-            .sample_rate
-            .store(buffer_config.sample_rate, std::sync::atomic::Ordering::Relaxed);
+        self.meters.sample_rate.store(
+            buffer_config.sample_rate,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        self.references.activate(buffer_config.sample_rate as f64);
         true
     }
 
@@ -207,6 +214,14 @@ impl Plugin for Lacquer {
         }
 
         let mut settings = self.params.chain_params();
+        settings.eq_solo = match self
+            .meters
+            .eq_solo
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            0 => None,
+            n => Some(n as usize - 1),
+        };
         if LatencySettings::of(&settings) != self.latency_settings {
             if !self.restart_requested {
                 self.restart_requested = true;
@@ -227,6 +242,16 @@ impl Plugin for Lacquer {
         if let Some((pre, _)) = self.spectrum_taps.as_mut() {
             pre.push_stereo(left, right);
         }
+        let transport = context.transport();
+        self.references.before_chain(
+            left,
+            right,
+            reference::TransportInfo {
+                playing: transport.playing,
+                pos_samples: transport.pos_samples(),
+                has_tempo: transport.tempo.is_some(),
+            },
+        );
         chain.process(left, right);
         if let Some((_, post)) = self.spectrum_taps.as_mut() {
             post.push_stereo(left, right);
@@ -276,7 +301,21 @@ impl Plugin for Lacquer {
                     .store(learner.progress() as f32, Relaxed);
             }
         }
+        // The reference replaces what leaves the plugin, after every meter has seen the master:
+        // the level match needs the master's loudness, whatever is heard.
+        let master = reference::player::MasterLoudness {
+            integrated_lufs: chain.output_meter().loudness.integrated_lufs(),
+            short_term_lufs: chain.output_meter().loudness.short_term_lufs(),
+        };
         self.meters.publish(chain, target);
+        self.references.after_chain(
+            left,
+            right,
+            &self.params.references,
+            self.params.reference_settings(),
+            self.reported_latency as usize,
+            master,
+        );
         ProcessStatus::Normal
     }
 }

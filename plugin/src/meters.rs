@@ -145,6 +145,9 @@ pub struct SharedMeters {
     pub limiter_gr_held: Held,
     /// Editor -> audio thread: restart the loudness measurement (integrated, LRA, max peaks).
     pub reset_loudness_request: AtomicBool,
+    /// Editor -> audio thread: the EQ band being soloed, slot + 1 (0: none). A listening aid,
+    /// so not a parameter: never saved, automated or rendered.
+    pub eq_solo: std::sync::atomic::AtomicU32,
     pub input: LevelMeters,
     pub output: LevelMeters,
     pub compressor_gr_db: AtomicF32,

@@ -4,6 +4,7 @@ pub mod band;
 pub mod dynamic;
 pub mod linear_phase;
 pub mod min_phase;
+pub mod solo;
 
 pub use band::{
     analog_magnitude, analog_magnitude_db, BandParams, BandType, EqParams, PassKind, Placement,

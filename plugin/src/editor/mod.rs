@@ -346,6 +346,10 @@ impl NiceEguiApp for EditorApp {
 
     fn editor_closed(&mut self) {
         self.gui = None;
+        // A solo is something you hear while looking at it.
+        self.meters
+            .eq_solo
+            .store(0, std::sync::atomic::Ordering::Relaxed);
         self.analysis.close(&self.meters);
     }
 }

@@ -1,6 +1,7 @@
 //! The editor driven as a person would, through egui_kittest: clicks, drags, typing.
 
 use super::test_host;
+use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 
 fn harness(app: super::EditorApp) -> Harness<'static, super::EditorApp> {
@@ -109,4 +110,22 @@ fn undo_and_redo_restore_values() {
     h.run();
     assert!((h.state().params.lim_drive.unmodulated_plain_value() - 6.0).abs() < 1e-4);
     assert!(host.gestures_balanced());
+}
+
+/// The EQ's Solo button asks the audio thread to solo the selected band; pressing it again, or
+/// closing the editor, ends it.
+#[test]
+fn solo_button_solos_the_selected_band() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let (app, _host) = test_host::editor();
+    let mut h = harness(app);
+    h.state_mut().panel = super::Panel::Eq;
+    h.run();
+    let selected = h.state().panels.eq.selected;
+    h.get_by_label("Solo").click();
+    h.run();
+    assert_eq!(h.state().meters.eq_solo.load(Relaxed), selected as u32 + 1);
+    h.get_by_label("Solo").click();
+    h.run();
+    assert_eq!(h.state().meters.eq_solo.load(Relaxed), 0);
 }

@@ -22,9 +22,10 @@
 //! crosses its frequency), and types without gain (pass, notch, band-pass) on the 0 dB line.
 //! A drag moves a node with the pointer, so a shelf's gain moves twice the dB the pointer spans.
 //!
-//! TODO(band solo): "listen to what a band touches" needs the DSP to play one band's band-pass
-//! region alone (a solo flag in `BandParams` and a path in the EQ kernels); neither exists, and
-//! the editor cannot fake it without changing `dsp/` and `params.rs`.
+//! Band solo ("listen to what a band touches"): the Solo button beside a band plays only its
+//! region (a band-pass after the EQ, `lacquer_dsp::eq::solo`). It is a listening aid, not a
+//! setting: it goes to the audio thread through `SharedMeters::eq_solo`, is never saved or
+//! automated, and ends when another band is selected or the editor closes.
 
 use super::plot::{self, FreqPlot};
 use super::title;
@@ -130,6 +131,21 @@ struct NodeDrag {
     travel: egui::Vec2,
 }
 
+/// Solo the band in slot `i` (press again to hear the whole EQ).
+fn solo_button(ui: &mut Ui, meters: &SharedMeters, i: usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let on = meters.eq_solo.load(Relaxed) == i as u32 + 1;
+    let text = egui::RichText::new("Solo").color(if on { Color32::BLACK } else { theme::TEXT });
+    let r = ui
+        .add(egui::Button::new(text).fill(if on { theme::WARN } else { theme::RAISED }))
+        .on_hover_text("Listen only to what this band works on");
+    if r.clicked() {
+        meters
+            .eq_solo
+            .store(if on { 0 } else { i as u32 + 1 }, Relaxed);
+    }
+}
+
 pub fn draw(
     ui: &mut Ui,
     ctl: &mut Ctl,
@@ -138,6 +154,14 @@ pub fn draw(
     analysis: &mut Analysis,
     state: &mut EqState,
 ) {
+    {
+        // A solo follows the selection: selecting another band ends it.
+        use std::sync::atomic::Ordering::Relaxed;
+        let solo = meters.eq_solo.load(Relaxed);
+        if solo != 0 && solo != state.selected.min(EQ_BANDS - 1) as u32 + 1 {
+            meters.eq_solo.store(0, Relaxed);
+        }
+    }
     let g = theme::GRID;
     let area = ui.max_rect();
     state.selected = state.selected.min(EQ_BANDS - 1);
@@ -163,7 +187,7 @@ pub fn draw(
         display(ui, ctl, p, analysis, state, plot_rect);
     }
     used |= in_rect(ui, row, |ui| band_chips(ui, ctl, p, state));
-    used |= in_rect(ui, knobs, |ui| band_controls(ui, ctl, p, state));
+    used |= in_rect(ui, knobs, |ui| band_controls(ui, ctl, p, meters, state));
     state.geometry.panel = area;
     state.geometry.controls = used;
 }
@@ -698,7 +722,13 @@ fn chip(ui: &mut Ui, ctl: &mut Ctl, b: &EqBandHostParams, i: usize, state: &mut 
 
 /// The selected band: name and switches, then frequency/gain/Q (or slope and alignment for
 /// high/low-pass), then the dynamic section.
-fn band_controls(ui: &mut Ui, ctl: &mut Ctl, p: &LacquerParams, state: &mut EqState) -> Rect {
+fn band_controls(
+    ui: &mut Ui,
+    ctl: &mut Ctl,
+    p: &LacquerParams,
+    meters: &SharedMeters,
+    state: &mut EqState,
+) -> Rect {
     let i = state.selected;
     let b = &p.eq_bands[i];
     let kind = p.chain_params().eq.bands[i].kind;
@@ -711,11 +741,14 @@ fn band_controls(ui: &mut Ui, ctl: &mut Ctl, p: &LacquerParams, state: &mut EqSt
             |ui| {
                 ui.spacing_mut().item_spacing.y = 2.0 * theme::GRID;
                 ui.add_space(theme::GRID);
-                ui.label(
-                    egui::RichText::new(band_name(i))
-                        .font(FontId::proportional(theme::HEADING))
-                        .color(theme::BANDS[i]),
-                );
+                ui.horizontal(|ui| {
+                    ui.label(
+                        egui::RichText::new(band_name(i))
+                            .font(FontId::proportional(theme::HEADING))
+                            .color(theme::BANDS[i]),
+                    );
+                    solo_button(ui, meters, i);
+                });
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = theme::GRID;
                     controls::toggle(ui, ctl, &b.enabled, "On");
