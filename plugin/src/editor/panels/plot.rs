@@ -143,30 +143,3 @@ pub fn spectrum(
     }
     painter.add(egui::Shape::line(pts, Stroke::new(1.0, colour)));
 }
-
-/// A time history: `values` (oldest first) scaled from `lo..hi` into `rect`, newest at the right.
-pub fn trace(
-    painter: &Painter,
-    rect: Rect,
-    values: impl ExactSizeIterator<Item = f32>,
-    capacity: usize,
-    lo: f32,
-    hi: f32,
-    colour: egui::Color32,
-    width: f32,
-) {
-    let n = values.len();
-    if n < 2 {
-        return;
-    }
-    let start = capacity.saturating_sub(n);
-    let pts: Vec<Pos2> = values
-        .enumerate()
-        .map(|(i, v)| {
-            let x = rect.left() + rect.width() * (start + i) as f32 / (capacity - 1).max(1) as f32;
-            let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
-            pos2(x, rect.bottom() - t * rect.height())
-        })
-        .collect();
-    painter.add(egui::Shape::line(pts, Stroke::new(width, colour)));
-}
