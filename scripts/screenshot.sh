@@ -19,7 +19,7 @@ shoot() { # name
   echo "screenshot: $out/$1.png"
 }
 
-panels=(eq compressor multiband saturation imager limiter dither loudness)
+panels=(eq compressor multiband saturation imager limiter dither loudness reference)
 for scale in 1 2; do
   start_standalone "$scale"
   for k in "${!panels[@]}"; do

@@ -20,6 +20,7 @@ use crate::dynamics::multiband::{MultibandCompressor, MultibandParams};
 use crate::dynamics::{Limiter, LimiterParams};
 use crate::eq::band::EqParams;
 use crate::eq::linear_phase::{LinearPhaseEq, LinearPhaseKernel, LinearPhaseLatency};
+use crate::eq::matching::{MatchEq, MatchParams};
 use crate::eq::min_phase::MinPhaseEq;
 use crate::eq::solo::BandSolo;
 use crate::filter::crossover::MAX_BANDS as MB_BANDS;
@@ -136,6 +137,8 @@ pub struct ChainParams {
     /// Listen only to the region of this EQ band (slot index; monitoring only, never set by
     /// a render).
     pub eq_solo: Option<usize>,
+    /// Match EQ toward a reference track, inside the EQ module after its bands.
+    pub eq_match: MatchParams,
 }
 
 impl Default for ChainParams {
@@ -162,6 +165,7 @@ impl Default for ChainParams {
             gain_match: false,
             bypass: false,
             eq_solo: None,
+            eq_match: MatchParams::default(),
         }
     }
 }
@@ -184,6 +188,7 @@ impl ChainParams {
             ));
         }
         self.eq.validate()?;
+        self.eq_match.validate()?;
         self.compressor.validate()?;
         self.multiband.validate()?;
         self.saturation.validate()?;
@@ -210,6 +215,7 @@ impl ChainParams {
                 Module::DEFAULT_ORDER
             },
             eq: self.eq.clamped(),
+            eq_match: self.eq_match.clamped(),
             compressor: self.compressor.clamped(),
             multiband: self.multiband.clamped(),
             saturation: self.saturation.clamped(),
@@ -443,6 +449,7 @@ pub struct MasteringChain {
     eq_min: MinPhaseEq,
     eq_linear: LinearPhaseEq,
     eq_solo: BandSolo,
+    eq_match: MatchEq,
     compressor: Compressor,
     multiband: MultibandCompressor,
     saturator: Saturator,
@@ -508,6 +515,12 @@ impl MasteringChain {
             eq_min,
             eq_linear: LinearPhaseEq::new(sample_rate, lp_size),
             eq_solo: BandSolo::new(sample_rate),
+            eq_match: {
+                let mut m = MatchEq::new(sample_rate);
+                m.set_params(&p.eq_match);
+                m.reset();
+                m
+            },
             compressor: Compressor::new(sample_rate, &p.compressor),
             multiband: MultibandCompressor::new(sample_rate, &p.multiband),
             saturator: Saturator::new(sample_rate, p.saturation),
@@ -788,6 +801,9 @@ impl MasteringChain {
         if p.eq != old.eq {
             self.eq_min.set_params(&p.eq);
         }
+        if p.eq_match != old.eq_match {
+            self.eq_match.set_params(&p.eq_match);
+        }
         if p.eq_solo != old.eq_solo || (p.eq_solo.is_some() && p.eq != old.eq) {
             let band = p
                 .eq_solo
@@ -1037,6 +1053,7 @@ impl MasteringChain {
             0 => {
                 self.eq_min.reset();
                 self.eq_linear.reset();
+                self.eq_match.reset();
                 self.eq_solo.reset();
             }
             1 => self.compressor.reset(),
@@ -1055,6 +1072,7 @@ impl MasteringChain {
                     EqMode::MinimumPhase => self.eq_min.process(left, right),
                     EqMode::LinearPhase(_) => self.eq_linear.process(left, right),
                 }
+                self.eq_match.process(left, right);
                 self.eq_solo.process(left, right);
             }
             1 => {

@@ -228,6 +228,37 @@ pub enum HostBits {
     B24,
 }
 
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostRefMode {
+    #[id = "follow"]
+    #[name = "Follow Host"]
+    Follow,
+    #[id = "loop"]
+    Loop,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostMatchResolution {
+    #[id = "third"]
+    #[name = "1/3 octave"]
+    Third,
+    #[id = "sixth"]
+    #[name = "1/6 octave"]
+    Sixth,
+    #[id = "twelfth"]
+    #[name = "1/12 octave"]
+    Twelfth,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostRefLevel {
+    #[id = "integrated"]
+    Integrated,
+    #[id = "short_term"]
+    #[name = "Short-term"]
+    ShortTerm,
+}
+
 /// One EQ band. IDs get the band number appended (`eq_freq_1` .. `eq_freq_10`).
 #[derive(Params)]
 pub struct EqBandHostParams {
@@ -519,6 +550,33 @@ pub struct LacquerParams {
     #[id = "dither_bits"]
     pub dither_bits: EnumParam<HostBits>,
 
+    /// Reference tracks: the slots' files, offsets and loop regions (see `reference`).
+    #[persist = "references"]
+    pub references: crate::reference::ReferenceStore,
+    /// A/B: the selected reference plays in place of the master.
+    #[id = "ref_listen"]
+    pub ref_listen: BoolParam,
+    #[id = "ref_slot"]
+    pub ref_slot: IntParam,
+    #[id = "ref_mode"]
+    pub ref_mode: EnumParam<HostRefMode>,
+    #[id = "ref_level"]
+    pub ref_level: EnumParam<HostRefLevel>,
+    /// The reference at its own level (level match off).
+    #[id = "ref_true"]
+    pub ref_true_level: BoolParam,
+    /// Match EQ (inside the EQ module): how much of the learned tonal correction applies.
+    #[id = "ref_match_amt"]
+    pub ref_match_amount: FloatParam,
+    /// How much of the learned width correction (side against mid, per band) applies.
+    #[id = "ref_width_amt"]
+    pub ref_width_amount: FloatParam,
+    #[id = "ref_match_res"]
+    pub ref_match_resolution: EnumParam<HostMatchResolution>,
+    /// On: the match curve follows the master while it plays; off: frozen.
+    #[id = "ref_match_learn"]
+    pub ref_match_learn: BoolParam,
+
     /// Test builds only: when on, `process()` allocates on purpose so the suite can prove that
     /// the allocation guard is live. Absent from shipping builds.
     #[cfg(feature = "test-hooks")]
@@ -727,6 +785,21 @@ impl Default for LacquerParams {
             dither_mode: EnumParam::new("Dither Mode", HostDitherMode::Tpdf),
             dither_bits: EnumParam::new("Dither Bits", HostBits::B16),
 
+            references: Default::default(),
+            ref_listen: switch("Reference Listen", false),
+            ref_slot: IntParam::new("Reference Slot", 1, IntRange::Linear { min: 1, max: 8 }),
+            ref_mode: EnumParam::new("Reference Position", HostRefMode::Follow),
+            ref_level: EnumParam::new("Reference Level Match", HostRefLevel::Integrated),
+            ref_true_level: switch("Reference True Level", false),
+            ref_match_amount: percent("Reference Match Amount", 0.0, 1.0),
+            ref_width_amount: percent("Reference Width Match Amount", 0.0, 1.0),
+            ref_match_resolution: EnumParam::new(
+                "Reference Match Resolution",
+                HostMatchResolution::Sixth,
+            )
+            .non_automatable(),
+            ref_match_learn: switch("Reference Match Learn", false),
+
             #[cfg(feature = "test-hooks")]
             debug_alloc: BoolParam::new("Debug: allocate in process", false)
                 .hide()
@@ -736,6 +809,34 @@ impl Default for LacquerParams {
 }
 
 impl LacquerParams {
+    /// The match EQ's band grid as set.
+    pub fn match_resolution(&self) -> lacquer_dsp::eq::matching::MatchResolution {
+        use lacquer_dsp::eq::matching::MatchResolution;
+        match self.ref_match_resolution.value() {
+            HostMatchResolution::Third => MatchResolution::Third,
+            HostMatchResolution::Sixth => MatchResolution::Sixth,
+            HostMatchResolution::Twelfth => MatchResolution::Twelfth,
+        }
+    }
+
+    /// The reference player's settings now.
+    pub fn reference_settings(&self) -> crate::reference::player::PlayerSettings {
+        use crate::reference::player::{LevelMode, PlayMode};
+        crate::reference::player::PlayerSettings {
+            listen: self.ref_listen.value(),
+            slot: (self.ref_slot.value() - 1).clamp(0, crate::reference::SLOTS as i32 - 1) as usize,
+            mode: match self.ref_mode.value() {
+                HostRefMode::Follow => PlayMode::Follow,
+                HostRefMode::Loop => PlayMode::Loop,
+            },
+            level: match self.ref_level.value() {
+                HostRefLevel::Integrated => LevelMode::Integrated,
+                HostRefLevel::ShortTerm => LevelMode::ShortTerm,
+            },
+            true_level: self.ref_true_level.value(),
+        }
+    }
+
     /// Integrated loudness of the selected delivery target (the custom value for "Custom";
     /// `None` for a target without one, such as CD).
     pub fn target_lufs(&self) -> Option<f64> {
@@ -766,6 +867,10 @@ impl LacquerParams {
             imager_enabled: self.img_enabled.value(),
             limiter_enabled: self.lim_enabled.value(),
             dither_enabled: self.dither_enabled.value(),
+            eq_match: self.references.match_params(
+                self.ref_match_amount.value() as f64,
+                self.ref_width_amount.value() as f64,
+            ),
             ..ChainParams::default()
         };
         let f = |x: &FloatParam| x.value() as f64;

@@ -176,11 +176,14 @@ pub fn state_of(params: &LacquerParams) -> PluginState {
     })
 }
 
-/// A preset is a sound, not a session: without the A/B slots and the editor's window, so
-/// loading one leaves those alone.
+/// A preset is a sound, not a session: without the A/B slots, the editor's window and the
+/// reference tracks (their files and the reference player's switches), so loading one leaves
+/// those alone.
 pub fn sound_only(mut state: PluginState) -> PluginState {
     state.fields.remove("ab");
     state.fields.remove("editor_view");
+    state.fields.remove("references");
+    state.params.retain(|id, _| !id.starts_with("ref_"));
     state
 }
 

@@ -73,11 +73,17 @@ fn main() {
         left: vec![tiny; frames],
         right: vec![-tiny; frames],
     };
-    // Only the editor comparison, for instruction counts of the audio path under callgrind:
-    //   xvfb-run valgrind --tool=callgrind --toggle-collect='*Host*process_block*' \
-    //     target/release/deps/plugin-* --bench   with LACQUER_BENCH_EDITOR=open|closed
+    // Only the editor comparison, for instruction counts of the audio thread (the main thread
+    // here) under callgrind: with LACQUER_BENCH_EDITOR=open|closed,
+    //   xvfb-run valgrind --tool=callgrind --separate-threads=yes target/release/deps/plugin-* --bench
     if let Ok(which) = std::env::var("LACQUER_BENCH_EDITOR") {
-        measure_with(&format!("editor {which}"), rate, 512, &music_like, which == "open");
+        measure_with(
+            &format!("editor {which}"),
+            rate,
+            512,
+            &music_like,
+            which == "open",
+        );
         return;
     }
     for block in [64, 512] {

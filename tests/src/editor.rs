@@ -63,7 +63,8 @@ fn editor_cycle_child() {
          {rss_after_100} kB after {CYCLES} ({growth_kb:+} kB over 90 openings)"
     );
     assert_eq!(host.errors_logged(), 0);
-    assert_eq!(threads, threads_after_10, "editor threads left running");
+    // Editor threads may still be winding down at the first count; none may be left over.
+    assert!(threads <= threads_after_10, "editor threads left running");
     let per_opening_kb = growth_kb / 90;
     assert!(
         per_opening_kb < 4096,

@@ -14,7 +14,8 @@ use clack_extensions::params::{
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
-use clack_host::events::event_types::ParamValueEvent;
+use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
+use clack_host::events::{EventFlags, EventHeader};
 use clack_host::prelude::*;
 use clack_host::utils::ClapId;
 use std::ffi::{CStr, CString};
@@ -196,6 +197,56 @@ pub struct Automation {
     pub value: f64,
 }
 
+/// The song position a host reports with each block (a transport that plays advances by the
+/// block's length after it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SongTransport {
+    pub playing: bool,
+    /// Song position of the block's first sample, in samples at the session rate.
+    pub pos: i64,
+    pub tempo: f64,
+}
+
+impl SongTransport {
+    pub fn playing_from(pos: i64) -> Self {
+        Self {
+            playing: true,
+            pos,
+            tempo: 120.0,
+        }
+    }
+
+    /// The CLAP event for a block at `sample_rate` (seconds and beats timelines and a tempo,
+    /// as DAWs send them).
+    fn event(&self, sample_rate: f64) -> TransportEvent {
+        let seconds = self.pos as f64 / sample_rate;
+        let mut flags = TransportFlags::HAS_TEMPO
+            | TransportFlags::HAS_SECONDS_TIMELINE
+            | TransportFlags::HAS_BEATS_TIMELINE
+            | TransportFlags::HAS_TIME_SIGNATURE;
+        if self.playing {
+            flags |= TransportFlags::IS_PLAYING;
+        }
+        let beats = seconds * self.tempo / 60.0;
+        TransportEvent {
+            header: EventHeader::new_core(0, EventFlags::empty()),
+            flags,
+            song_pos_beats: clack_host::utils::BeatTime::from_float(beats),
+            song_pos_seconds: clack_host::utils::SecondsTime::from_float(seconds),
+            tempo: self.tempo,
+            tempo_inc: 0.0,
+            loop_start_beats: clack_host::utils::BeatTime::from_int(0),
+            loop_end_beats: clack_host::utils::BeatTime::from_int(0),
+            loop_start_seconds: clack_host::utils::SecondsTime::from_int(0),
+            loop_end_seconds: clack_host::utils::SecondsTime::from_int(0),
+            bar_start: clack_host::utils::BeatTime::from_float((beats / 4.0).floor() * 4.0),
+            bar_number: (beats / 4.0).floor() as i32,
+            time_signature_numerator: 4,
+            time_signature_denominator: 4,
+        }
+    }
+}
+
 /// One plugin instance in the test host.
 pub struct Host {
     pub instance: PluginInstance<TestHost>,
@@ -207,6 +258,8 @@ pub struct Host {
     steady_time: u64,
     pub sample_rate: f64,
     pub max_block: usize,
+    /// Sent with every block when set (none by default: no transport information at all).
+    pub transport: Option<SongTransport>,
 }
 
 impl Host {
@@ -249,6 +302,7 @@ impl Host {
             steady_time: 0,
             sample_rate: 0.0,
             max_block: 0,
+            transport: None,
         }
     }
 
@@ -339,6 +393,7 @@ impl Host {
         }]);
         let input_events = InputEvents::from_buffer(&param_events);
         let mut output_events = OutputEvents::from_buffer(&mut self.out_events);
+        let transport = self.transport.map(|t| t.event(self.sample_rate));
         self.instance
             .access_shared_handler(|s| s.in_process.store(true, SeqCst));
         let status = processor.process(
@@ -347,12 +402,15 @@ impl Host {
             &input_events,
             &mut output_events,
             Some(self.steady_time),
-            None,
+            transport.as_ref(),
         );
         self.instance
             .access_shared_handler(|s| s.in_process.store(false, SeqCst));
         status.expect("process failed");
         self.steady_time += n as u64;
+        if let Some(t) = self.transport.as_mut().filter(|t| t.playing) {
+            t.pos += n as i64;
+        }
         let out: Vec<(u32, ClapId, f64)> = self
             .out_events
             .iter()
@@ -579,7 +637,7 @@ pub fn descriptors() -> Vec<Descriptor> {
 /// destroying it explicitly while the GL layer still holds a dead editor's resources made
 /// the process crash at exit.
 pub struct ParentWindow {
-    conn: x11rb::rust_connection::RustConnection,
+    _conn: x11rb::rust_connection::RustConnection,
     pub window: u32,
 }
 
@@ -607,7 +665,10 @@ impl ParentWindow {
         .map_err(|e| e.to_string())?;
         conn.map_window(window).map_err(|e| e.to_string())?;
         conn.flush().map_err(|e| e.to_string())?;
-        Ok(Self { conn, window })
+        Ok(Self {
+            _conn: conn,
+            window,
+        })
     }
 }
 

@@ -19,6 +19,8 @@ mod foundation;
 mod limiter;
 #[cfg(test)]
 mod metering;
+pub mod reference;
+#[cfg(test)]
+mod reference_tracks;
 #[cfg(test)]
 mod render;
-pub mod reference;

@@ -3,6 +3,7 @@
 pub mod band;
 pub mod dynamic;
 pub mod linear_phase;
+pub mod matching;
 pub mod min_phase;
 pub mod solo;
 

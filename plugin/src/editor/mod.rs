@@ -93,6 +93,7 @@ pub enum Panel {
     Limiter,
     Dither,
     Loudness,
+    Reference,
 }
 
 pub struct EditorApp {
@@ -177,7 +178,8 @@ impl EditorApp {
         if undo {
             ctl.undo.undo(&gui);
         }
-        // Keys 1-8 open the panels in strip order (when no text field has the keyboard).
+        // Keys 1-9 open the panels in strip order (when no text field has the keyboard).
+        panels::reference::handle_keys(ui, &mut ctl, &self.params);
         if !ui.ctx().egui_wants_keyboard_input() {
             let order =
                 crate::params::order_from_index(self.params.order.unmodulated_plain_value());
@@ -190,6 +192,7 @@ impl EditorApp {
                 egui::Key::Num6,
                 egui::Key::Num7,
                 egui::Key::Num8,
+                egui::Key::Num9,
             ];
             for (i, key) in keys.into_iter().enumerate() {
                 if ui.input(|inp| inp.key_pressed(key) && !inp.modifiers.any()) {
@@ -197,7 +200,8 @@ impl EditorApp {
                         0..=4 => strip::panel_of(order[i]),
                         5 => Panel::Limiter,
                         6 => Panel::Dither,
-                        _ => Panel::Loudness,
+                        7 => Panel::Loudness,
+                        _ => Panel::Reference,
                     };
                 }
             }

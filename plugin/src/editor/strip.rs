@@ -22,6 +22,8 @@ fn short(name: &str) -> &str {
         "Saturation" => "Sat",
         "Imager" => "Image",
         "Loudness" => "LUFS",
+        "Limiter" => "Limit",
+        "Reference" => "Ref",
         other => other,
     }
 }
@@ -130,8 +132,8 @@ pub fn draw(
     let order_ptr = params.order.as_ptr();
     let order = order_from_index(params.order.unmodulated_plain_value());
     let drag_id = ui.scope_id().with("strip-drag");
-    // Eight chips and the arrow between the reorderable ones and the fixed ones.
-    let width = ((ui.available_width() - 9.0 * GAP - 16.0) / 8.0).clamp(60.0, 120.0);
+    // Nine chips and the arrow between the reorderable ones and the fixed ones.
+    let width = ((ui.available_width() - 10.0 * GAP - 16.0) / 9.0).clamp(60.0, 120.0);
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = GAP;
         let mut rects = Vec::with_capacity(5);
@@ -205,6 +207,12 @@ pub fn draw(
                 Panel::Dither,
             ),
             ("Loudness", None, Panel::Loudness),
+            // The dot is the A/B switch: lit while the reference plays.
+            (
+                "Reference",
+                Some(params.ref_listen.as_ptr()),
+                Panel::Reference,
+            ),
         ] {
             if chip(
                 ui,

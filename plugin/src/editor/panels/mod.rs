@@ -8,6 +8,7 @@ pub mod limiter;
 pub mod loudness;
 pub mod multiband;
 pub mod plot;
+pub mod reference;
 pub mod saturation;
 
 use super::analysis::Analysis;
@@ -24,6 +25,7 @@ pub struct PanelStates {
     pub eq: eq::EqState,
     pub multiband: multiband::MultibandState,
     pub imager: imager::ImagerState,
+    pub reference: reference::ReferenceState,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -62,6 +64,7 @@ pub fn draw(
         Panel::Limiter => limiter::draw(ui, ctl, params, meters, history),
         Panel::Dither => dither::draw(ui, ctl, params),
         Panel::Loudness => loudness::draw(ui, ctl, params, meters, history),
+        Panel::Reference => reference::draw(ui, ctl, params, meters, &mut states.reference),
     }
 }
 
