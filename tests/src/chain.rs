@@ -275,6 +275,11 @@ fn a_future_state_loads_safe_defaults() {
 /// (bound 0.1). Before EQ glides were made independent of where a block splits, this run
 /// measured 0.71: a parameter event splitting a block sped one EQ sub-block's glide up 4x, and
 /// a +12 dB shelf after it turned the kink into a click.
+///
+/// Open (issue #7): `SEED=n` runs another random sequence, and 4 of seeds 1-6 still click
+/// (0.13-0.46). Seed 5: a 0.43 step exactly where "EQ 2 Type = Low Pass" arrives (input frame
+/// 1808) while the cross-fade of an earlier structural change ("EQ HP Type = Bell", 1758) is
+/// still running.
 #[test]
 fn random_automation_of_every_parameter_never_clicks() {
     const CLICK: f32 = 0.1;
@@ -304,7 +309,8 @@ fn random_automation_of_every_parameter_never_clicks() {
                 .contains(&p.name.as_str())
         })
         .collect();
-    let mut rng = Rng::new(2024);
+    let seed = std::env::var("SEED").ok().and_then(|s| s.parse().ok());
+    let mut rng = Rng::new(seed.unwrap_or(2024));
     let mut automation: Vec<Automation> = (0..2000)
         .map(|_| {
             let p = &params[rng.range(0, params.len() - 1)];
