@@ -12,11 +12,12 @@ start_session() {
   Xvfb "$display" -screen 0 2200x1400x24 -nolisten tcp >/dev/null 2>&1 &
   pids+=($!)
   export DISPLAY="$display" LIBGL_ALWAYS_SOFTWARE=1
-  export JACK_DEFAULT_SERVER="lacquer-$$" JACK_NO_AUDIO_RESERVATION=1
+  # One server name: JACK keeps a small registry of servers, and unique names fill it.
+  export JACK_DEFAULT_SERVER=lacquer-session JACK_NO_AUDIO_RESERVATION=1
   for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
   jackd --no-realtime -d dummy -r 48000 -p 512 >"$out/jackd.log" 2>&1 &
   pids+=($!)
-  jack_wait -w -t 10 >/dev/null
+  jack_wait -w -t 60 >/dev/null
   # Programme material: a bass note and a bright tick (transients for the dynamics), and a
   # steady tone.
   jack_metro -n bass -b 96 -f 55 -A 0.6 -D 350 >/dev/null 2>&1 &
