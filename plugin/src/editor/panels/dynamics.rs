@@ -406,12 +406,7 @@ pub fn draw(
     history: &Histories,
 ) {
     let area = ui.available_rect_before_wrap();
-    let header = Rect::from_min_size(area.min, vec2(area.width(), ROW_H));
-    let knobs = Rect::from_min_max(pos2(area.left(), area.bottom() - KNOB_H), area.max);
-    let graphs = Rect::from_min_max(
-        pos2(area.left(), header.bottom() + 2.0 * G),
-        pos2(area.right(), knobs.top() - 2.0 * G),
-    );
+    let (header, graphs, knobs) = super::rows(area, ROW_H, KNOB_H);
 
     in_rect(ui, header, |ui| {
         ui.horizontal(|ui| {

@@ -76,3 +76,21 @@ pub fn title(ui: &mut Ui, text: &str) {
             .color(super::theme::TEXT),
     );
 }
+
+/// A panel's three rows: the header (title and switches), the body (its displays) and a
+/// bottom strip `bottom_h` high (its knobs), with the grid's gap between them.
+pub fn rows(
+    area: egui::Rect,
+    header_h: f32,
+    bottom_h: f32,
+) -> (egui::Rect, egui::Rect, egui::Rect) {
+    use egui::{pos2, vec2, Rect};
+    let gap = 2.0 * super::theme::GRID;
+    let header = Rect::from_min_size(area.min, vec2(area.width(), header_h));
+    let bottom = Rect::from_min_max(pos2(area.left(), area.bottom() - bottom_h), area.max);
+    let body = Rect::from_min_max(
+        pos2(area.left(), header.bottom() + gap),
+        pos2(area.right(), bottom.top() - gap),
+    );
+    (header, body, bottom)
+}
