@@ -133,6 +133,16 @@ struct MovingAverage {
 }
 
 impl MovingAverage {
+    /// Take over `other`'s state (same capacity; no allocation).
+    fn copy_state_from(&mut self, other: &MovingAverage) {
+        self.ring.copy_from_slice(&other.ring);
+        self.len = other.len;
+        self.pos = other.pos;
+        self.sum = other.sum;
+        self.inv_len = other.inv_len;
+        self.ones = other.ones;
+    }
+
     fn new(max_len: usize) -> Self {
         Self {
             ring: vec![1.0; max_len.max(1)].into_boxed_slice(),
@@ -230,6 +240,13 @@ impl GainPath {
         self.envelope = 1.0;
     }
 
+    fn copy_state_from(&mut self, other: &GainPath) {
+        self.hold.copy_state_from(&other.hold);
+        self.envelope = other.envelope;
+        self.attack_a.copy_state_from(&other.attack_a);
+        self.attack_b.copy_state_from(&other.attack_b);
+    }
+
     #[inline]
     fn next(&mut self, required: f64, release: f64) -> f64 {
         let held = self.hold.push(required);
@@ -260,6 +277,8 @@ pub struct Limiter {
     delay: [Box<[f32]>; 2],
     delay_pos: usize,
     paths: [GainPath; 2],
+    /// The last chunk ran fully linked (one gain path).
+    was_linked: bool,
     min_gain: f64,
 }
 
@@ -292,6 +311,7 @@ impl Limiter {
             ],
             delay_pos: 0,
             paths: [GainPath::new(max_lookahead), GainPath::new(max_lookahead)],
+            was_linked: false,
             min_gain: 1.0,
         };
         limiter.set_params(params);
@@ -414,6 +434,14 @@ impl Limiter {
         let ceiling = self.ceiling;
         let link = self.params.link;
         let linked = link >= 1.0;
+        if !linked && self.was_linked {
+            // Fully linked, only the first path ran: the second takes over its state, so
+            // unlinking carries on from the shared gain instead of a stale one (a step).
+            let [first, second] = &mut self.paths;
+            second.copy_state_from(first);
+            self.activity[1] = self.activity[0];
+        }
+        self.was_linked = linked;
         let mut required = [[1.0f64; CHUNK]; 2];
         for i in 0..n {
             let (pl, pr) = (peaks[0][i] as f64, peaks[1][i] as f64);
@@ -478,6 +506,42 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Unlinking while limiting carries on from the shared gain. Fully linked, only one gain
+    /// path runs; the other used to resume from its stale state, so 100 % -> 92 % link made
+    /// the quieter channel's gain jump (a 0.43 step through the plugin).
+    #[test]
+    fn unlinking_while_limiting_does_not_step() {
+        let fs = 48_000.0;
+        let mut lim = Limiter::new(
+            fs,
+            LimiterParams {
+                link: 1.0,
+                ..LimiterParams::default()
+            },
+        );
+        let n = 48_000;
+        let sine = |amp: f64| -> Vec<f32> {
+            (0..n)
+                .map(|i| (amp * (2.0 * std::f64::consts::PI * 100.0 * i as f64 / fs).sin()) as f32)
+                .collect()
+        };
+        // Left drives the limiter hard; right is quieter, so unlinked it needs less reduction.
+        let (mut l, mut r) = (sine(2.0), sine(0.6));
+        lim.process(&mut l[..24_000], &mut r[..24_000]);
+        lim.set_params(LimiterParams {
+            link: 0.92,
+            ..LimiterParams::default()
+        });
+        lim.process(&mut l[24_000..], &mut r[24_000..]);
+        let worst = r[1..]
+            .windows(3)
+            .map(|w| (w[2] - 2.0 * w[1] + w[0]).abs())
+            .fold(0.0f32, f32::max);
+        println!("right channel's worst second difference across the unlink: {worst:.5}");
+        // The sine's own second difference is under 1e-4; a step of the gain shows as itself.
+        assert!(worst < 0.01, "{worst}");
+    }
 
     fn sine(rate: f64, freq: f64, amp: f64, frames: usize) -> Vec<f32> {
         (0..frames)

@@ -31,6 +31,15 @@ pub struct SlidingMin {
 }
 
 impl SlidingMin {
+    /// Take over `other`'s state (same capacity; no allocation).
+    pub fn copy_state_from(&mut self, other: &SlidingMin) {
+        self.block.copy_from_slice(&other.block);
+        self.suffix.copy_from_slice(&other.suffix);
+        self.prefix = other.prefix;
+        self.pos = other.pos;
+        self.window = other.window;
+    }
+
     /// `max_window`: the longest window `set_window` will accept.
     pub fn new(max_window: usize) -> Self {
         let cap = max_window.max(1);
