@@ -63,8 +63,12 @@ fn editor_cycle_child() {
          {rss_after_100} kB after {CYCLES} ({growth_kb:+} kB over 90 openings)"
     );
     assert_eq!(host.errors_logged(), 0);
-    // Editor threads may still be winding down at the first count; none may be left over.
-    assert!(threads <= threads_after_10, "editor threads left running");
+    // Thread pools come and go (Mesa's rasteriser workers, an editor thread still winding
+    // down at either count: 5 to 12 seen), but a thread left behind per opening would add 90.
+    assert!(
+        threads <= threads_after_10 + 16,
+        "editor threads left running: {threads_after_10} -> {threads}"
+    );
     let per_opening_kb = growth_kb / 90;
     assert!(
         per_opening_kb < 4096,
