@@ -88,27 +88,30 @@ impl Drop for Xvfb {
 #[test]
 fn the_editor_opens_and_closes_100_times() {
     // A display of our own, so the test needs no desktop and DISPLAY applies to the plugin.
-    let display = 200 + std::process::id() % 100;
-    let xvfb = Xvfb(
-        Command::new("Xvfb")
-            .args([
-                &format!(":{display}"),
-                "-screen",
-                "0",
-                "1280x900x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .spawn()
-            .expect("Xvfb is missing: scripts/system-deps.sh --test installs it"),
-    );
-    let socket = format!("/tmp/.X11-unix/X{display}");
-    for _ in 0..100 {
-        if std::path::Path::new(&socket).exists() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // `-displayfd` lets Xvfb pick a free display and tells us once it accepts connections
+    // (a fixed number can meet a stale lock or socket left by an earlier server).
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x900x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("Xvfb is missing: scripts/system-deps.sh --test installs it");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .expect("reading Xvfb's display number");
+    let display: u32 = line.trim().parse().expect("Xvfb's display number");
+    let xvfb = Xvfb(child);
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
             "editor::editor_cycle_child",
