@@ -28,6 +28,8 @@ pub struct BandSolo {
     log_q: f64,
     target: (f64, f64),
     glide: f64,
+    /// The SVF's taps do not yet match `log_f`/`log_q` (set, reset or a snap to the target).
+    taps_stale: bool,
 }
 
 impl BandSolo {
@@ -47,6 +49,7 @@ impl BandSolo {
             log_q: 0.0,
             target: (10.0, 0.0),
             glide: 1.0 - (-1.0 / (GLIDE_MS * 1e-3 * sample_rate)).exp(),
+            taps_stale: true,
         }
     }
 
@@ -76,6 +79,7 @@ impl BandSolo {
             self.svf.reset();
         }
         self.on = true;
+        self.taps_stale = true;
     }
 
     pub fn is_active(&self) -> bool {
@@ -87,6 +91,7 @@ impl BandSolo {
         self.mix = if self.on { 1.0 } else { 0.0 };
         self.log_f = self.target.0;
         self.log_q = self.target.1;
+        self.taps_stale = true;
     }
 
     fn taps(&self) -> SvfTaps {
@@ -101,12 +106,28 @@ impl BandSolo {
             return;
         }
         let target_mix = if self.on { 1.0 } else { 0.0 };
+        // Coefficients (a tan and an exp) only while frequency or Q glide; settled, the
+        // taps stay as they are.
+        let mut gliding = true;
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            self.log_f += (self.target.0 - self.log_f) * self.glide;
-            self.log_q += (self.target.1 - self.log_q) * self.glide;
-            let taps = self.taps();
-            self.svf.set_lane(0, &taps);
-            self.svf.set_lane(1, &taps);
+            if gliding {
+                let (df, dq) = (self.target.0 - self.log_f, self.target.1 - self.log_q);
+                if df.abs() < 1e-6 && dq.abs() < 1e-6 {
+                    self.log_f = self.target.0;
+                    self.log_q = self.target.1;
+                    gliding = self.taps_stale;
+                    self.taps_stale = false;
+                } else {
+                    self.log_f += df * self.glide;
+                    self.log_q += dq * self.glide;
+                }
+                if gliding {
+                    let taps = self.taps();
+                    self.svf.set_lane(0, &taps);
+                    self.svf.set_lane(1, &taps);
+                    gliding = (df, dq) != (0.0, 0.0);
+                }
+            }
             let x = [f64::from(*l), f64::from(*r)];
             let y = self.svf.tick(x);
             self.mix = if target_mix > self.mix {

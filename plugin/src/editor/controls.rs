@@ -221,6 +221,20 @@ const DRAG_RANGE: f32 = 200.0;
 const FINE: f32 = 0.1;
 const WHEEL_STEP: f32 = 0.02;
 
+/// Whole wheel notches this frame (up positive), not egui's smoothed scrolling: one notch,
+/// one step.
+pub fn wheel_notches(ui: &Ui) -> f32 {
+    ui.input(|i| {
+        i.events
+            .iter()
+            .map(|e| match e {
+                egui::Event::MouseWheel { delta, .. } => delta.y.signum(),
+                _ => 0.0,
+            })
+            .sum()
+    })
+}
+
 /// Reset, wheel and typed entry shared by every control on `response`.
 fn common(ui: &Ui, ctl: &mut Ctl, p: ParamPtr, response: &Response) {
     let mods = ui.input(|i| i.modifiers);
@@ -228,16 +242,7 @@ fn common(ui: &Ui, ctl: &mut Ctl, p: ParamPtr, response: &Response) {
         ctl.reset(p);
     }
     if response.hovered() {
-        // Whole wheel notches, not egui's smoothed scrolling: one notch, one step.
-        let scroll: f32 = ui.input(|i| {
-            i.events
-                .iter()
-                .map(|e| match e {
-                    egui::Event::MouseWheel { delta, .. } => delta.y.signum(),
-                    _ => 0.0,
-                })
-                .sum()
-        });
+        let scroll = wheel_notches(ui);
         if scroll != 0.0 {
             let step = if mods.shift {
                 WHEEL_STEP * FINE

@@ -469,7 +469,7 @@ fn node_input(
     }
 
     if r.hovered() && !r.dragged() {
-        let notches = wheel_notches(ui);
+        let notches = controls::wheel_notches(ui);
         if notches != 0.0 {
             let step = if mods.shift { FINE } else { 1.0 };
             if b.kind.uses_q() {
@@ -483,19 +483,6 @@ fn node_input(
     }
 
     r.context_menu(|ui| node_menu(ui, ctl, host, i, b));
-}
-
-/// Whole wheel notches this frame (up positive), not egui's smoothed scrolling.
-fn wheel_notches(ui: &Ui) -> f32 {
-    ui.input(|i| {
-        i.events
-            .iter()
-            .map(|e| match e {
-                egui::Event::MouseWheel { delta, .. } => delta.y.signum(),
-                _ => 0.0,
-            })
-            .sum()
-    })
 }
 
 /// Double-click on empty space: the first free parametric slot, a bell at that spot.

@@ -216,15 +216,7 @@ pub(super) fn param_field(
         ui.data_mut(|d| d.insert_temp(edit_id, String::new()));
     }
     if r.hovered() {
-        let notches: f32 = ui.input(|i| {
-            i.events
-                .iter()
-                .map(|e| match e {
-                    egui::Event::MouseWheel { delta, .. } => delta.y.signum(),
-                    _ => 0.0,
-                })
-                .sum()
-        });
+        let notches = controls::wheel_notches(ui);
         if notches != 0.0 {
             let step = if fine { 0.002 } else { 0.02 };
             let v = ctl.value(p);
