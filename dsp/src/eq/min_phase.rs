@@ -40,7 +40,7 @@
 //!
 //! ## Structural changes
 //! A band's type, slope, alignment or placement, or whether it is on, cannot glide. Changing any
-//! of them crossfades the whole EQ, linearly over 10 ms, from the outgoing configuration (every
+//! of them crossfades the whole EQ over 10 ms (smoothstep), from the outgoing configuration (every
 //! band as it was, running on with its state) to the incoming one (unchanged bands continue from
 //! copies of their state, changed bands restart in their new shape or stop), both on the same
 //! input. So a band can change type or move between the left/right and mid/side stages without
@@ -77,6 +77,8 @@ const CHUNK: usize = 64;
 /// Redesign / detection interval while a band moves.
 const SUB_BLOCK: usize = 32;
 const SMOOTH_MS: f64 = 5.0;
+/// Fastest frequency glide, octaves per sub-block (see `Band::begin_sub_block`).
+const MAX_GLIDE_OCTAVES: f64 = 0.125;
 const FADE_MS: f64 = 10.0;
 /// Input kept for warming up bands that start during a crossfade (at most
 /// [`PREROLL_BUDGET`] frames).
@@ -90,6 +92,11 @@ const FIT_POINTS: usize = 24;
 /// Fit frequencies are `Nyquist * (i / 23)^0.7`: denser towards Nyquist, where residuals bend.
 const FIT_SPACING_POWER: f64 = 0.7;
 const CORRECTOR_SKIP_DB: f64 = 0.05;
+/// For high- and low-passes a point's error counts in proportion to the analog amplitude
+/// (relative to -3 dB), down to this weight: the passband, where the programme is, must be
+/// exact (a minimax over all points left a 20 kHz 24 dB/oct low-pass at 44.1 kHz 0.33 dB low
+/// at 100 Hz), while the skirt near Nyquist may bend.
+const SKIRT_WEIGHT: f64 = 0.03;
 /// Fit points where the analog response is below this do not steer the corrector.
 const FIT_FLOOR_DB: f64 = -60.0;
 const LAWSON_PASSES: usize = 2;
@@ -284,6 +291,8 @@ impl Mains {
 struct Residual {
     t: [f64; FIT_POINTS],
     active: [bool; FIT_POINTS],
+    /// How much each point's error counts (see [`SKIRT_WEIGHT`]).
+    importance: [f64; FIT_POINTS],
     count: usize,
     worst_db: f64,
 }
@@ -327,16 +336,27 @@ impl BandDesigner {
             BandType::Bell | BandType::LowShelf | BandType::HighShelf | BandType::Tilt => {
                 self.design_gain_type(&proto, w0t, b.freq_hz)
             }
-            BandType::HighPass | BandType::Notch | BandType::BandPass => {
-                self.with_corrector(&proto, b.freq_hz, self.exact_roots(&proto, w0t, b.kind))
-            }
+            BandType::HighPass | BandType::Notch | BandType::BandPass => self.with_corrector(
+                &proto,
+                b.freq_hz,
+                false,
+                self.exact_roots(&proto, w0t, b.kind),
+            ),
             BandType::LowPass => {
                 // Exact roots win at low orders, Vicanek's numerators at high orders near
                 // Nyquist; keep whichever leaves the smaller error.
-                let exact =
-                    self.with_corrector(&proto, b.freq_hz, self.exact_roots(&proto, w0t, b.kind));
-                let mut matched =
-                    self.with_corrector(&proto, b.freq_hz, self.vicanek(proto.sections(), w0t));
+                let exact = self.with_corrector(
+                    &proto,
+                    b.freq_hz,
+                    true,
+                    self.exact_roots(&proto, w0t, b.kind),
+                );
+                let mut matched = self.with_corrector(
+                    &proto,
+                    b.freq_hz,
+                    true,
+                    self.vicanek(proto.sections(), w0t),
+                );
                 matched.form += 4;
                 if exact.error_db <= matched.error_db {
                     exact
@@ -353,6 +373,16 @@ impl BandDesigner {
             d.push(SvfCoefs::from_zpolys(n, den));
         }
         d.form = best.form;
+        if b.kind == BandType::LowPass {
+            // Whatever the fit left, the programme's body passes at exactly unity gain.
+            let g = 1.0 / d.magnitude(0.0, self.sample_rate);
+            if g.is_finite() && g > 0.0 {
+                let last = &mut d.stages[d.len - 1];
+                last.m0 *= g;
+                last.m1 *= g;
+                last.m2 *= g;
+            }
+        }
         d
     }
 
@@ -408,7 +438,7 @@ impl BandDesigner {
                 let k = if k.is_finite() && k > 0.0 { k } else { 1.0 };
                 let mut m = Mains::new();
                 m.push(num.scaled(k), *den);
-                let mut a = self.with_corrector(proto, f0, m);
+                let mut a = self.with_corrector(proto, f0, false, m);
                 // Variant kinds (exact, fitted, dropped), whichever of them exist.
                 let kind = |i: usize, n: usize| if n > 1 { i + 3 - n } else { 0 };
                 a.form += 4 * (3 * kind(i_num, n_nums) + kind(i_den, n_dens)) as u32;
@@ -428,15 +458,17 @@ impl BandDesigner {
         })
     }
 
-    fn residual(&self, proto: &AnalogPrototype, f0: f64, mains: &Mains) -> Residual {
+    /// The analog response over what the main sections give, at the fit points. For high- and
+    /// low-passes (`pass`), errors in the skirt count less than in the passband.
+    fn residual(&self, proto: &AnalogPrototype, f0: f64, pass: bool, mains: &Mains) -> Residual {
         let floor_sq = 10f64.powf(FIT_FLOOR_DB / 10.0);
         let mut r = Residual {
             t: [1.0; FIT_POINTS],
             active: [false; FIT_POINTS],
+            importance: [1.0; FIT_POINTS],
             count: 0,
             worst_db: 0.0,
         };
-        let mut worst_ratio: f64 = 1.0;
         for i in 0..FIT_POINTS {
             let analog = proto.magnitude_sq(self.fit_hz[i] / f0);
             let t = analog / mains.magnitude_sq(self.fit_x[i]);
@@ -444,15 +476,25 @@ impl BandDesigner {
                 r.t[i] = t;
                 r.active[i] = true;
                 r.count += 1;
-                worst_ratio = worst_ratio.max(t).max(1.0 / t);
+                if pass {
+                    r.importance[i] = (2.0 * analog).sqrt().clamp(SKIRT_WEIGHT, 1.0);
+                }
+                r.worst_db = r
+                    .worst_db
+                    .max(r.importance[i] * 10.0 * t.max(1.0 / t).log10());
             }
         }
-        r.worst_db = 10.0 * worst_ratio.log10();
         r
     }
 
-    fn with_corrector(&self, proto: &AnalogPrototype, f0: f64, mains: Mains) -> Attempt {
-        let r = self.residual(proto, f0, &mains);
+    fn with_corrector(
+        &self,
+        proto: &AnalogPrototype,
+        f0: f64,
+        pass: bool,
+        mains: Mains,
+    ) -> Attempt {
+        let r = self.residual(proto, f0, pass, &mains);
         let mut a = Attempt {
             mains,
             corrector: None,
@@ -476,16 +518,16 @@ impl BandDesigner {
         if !den.is_stable_denominator() || !num.dc.is_finite() || !num.diff.is_finite() {
             return f64::INFINITY;
         }
-        let mut worst_ratio: f64 = 1.0;
+        let mut worst: f64 = 0.0;
         for i in (0..FIT_POINTS).filter(|&i| r.active[i]) {
             let x = self.fit_x[i];
             let q = r.t[i] * den.magnitude_sq(x) / num.magnitude_sq(x);
             if !(q.is_finite() && q > 0.0) {
                 return f64::INFINITY;
             }
-            worst_ratio = worst_ratio.max(q).max(1.0 / q);
+            worst = worst.max(r.importance[i] * 10.0 * q.max(1.0 / q).log10());
         }
-        10.0 * worst_ratio.log10()
+        worst
     }
 
     /// Fit a second-order `|C|^2` to the residual (see the module docs): the full five-term
@@ -498,7 +540,10 @@ impl BandDesigner {
             if variant > 0 && best.as_ref().is_some_and(|b| b.2 < FALLBACK_FITS_ABOVE_DB) {
                 break;
             }
-            let mut weights = r.active.map(|a| if a { 1.0 } else { 0.0 });
+            let mut weights = [0.0; FIT_POINTS];
+            for ((w, &a), &imp) in weights.iter_mut().zip(&r.active).zip(&r.importance) {
+                *w = if a { imp } else { 0.0 };
+            }
             for _pass in 0..=LAWSON_PASSES {
                 let fit = if variant == 0 {
                     // |N|^2 - T |D|^2 = 0 with |D|^2's DC term fixed at 1, relative (divided by T).
@@ -547,9 +592,10 @@ impl BandDesigner {
                 // Lawson: weight each point by its error so the next pass flattens the peaks
                 // (2.17 |q - 1/q| is the dB error to first order, without a logarithm).
                 let mut sum = 0.0;
-                for ((&x, &t), w) in self.fit_x.iter().zip(&r.t).zip(weights.iter_mut()) {
-                    let q = t * den.magnitude_sq(x) / num.magnitude_sq(x);
-                    *w *= 2.17 * (q - 1.0 / q).abs() + 1e-3;
+                for (i, w) in weights.iter_mut().enumerate() {
+                    let x = self.fit_x[i];
+                    let q = r.t[i] * den.magnitude_sq(x) / num.magnitude_sq(x);
+                    *w *= r.importance[i] * 2.17 * (q - 1.0 / q).abs() + 1e-3;
                     sum += *w;
                 }
                 if !(sum > 0.0 && sum.is_finite()) {
@@ -1073,9 +1119,9 @@ impl Band {
         };
         let t = self.target;
         let mut settled = true;
-        let mut approach = |cur: &mut f64, target: f64, snap: f64| {
+        let mut approach = |cur: &mut f64, target: f64, snap: f64, max_step: f64| {
             if *cur != target {
-                *cur += (target - *cur) * smooth;
+                *cur += ((target - *cur) * smooth).clamp(-max_step, max_step);
                 if (*cur - target).abs() < snap {
                     *cur = target;
                 } else {
@@ -1083,17 +1129,29 @@ impl Band {
                 }
             }
         };
-        approach(&mut self.log_f, t.freq_hz.log2(), SNAP_OCTAVES);
+        // Large frequency jumps are also slew-limited: a sub-block's coefficients are
+        // interpolated linearly between two designs, and between designs far apart (a 7th-order
+        // low-pass going from 22 kHz to 13 kHz in 32 samples) the intermediate filters are not
+        // on the way, a 0.06 kink on a full-scale 100 Hz sine. An eighth of an octave per
+        // sub-block keeps that at the signal's own curvature; a 10-octave sweep takes 80
+        // sub-blocks (53 ms at 48 kHz).
+        let max_octaves = MAX_GLIDE_OCTAVES * len as f64 / SUB_BLOCK as f64;
+        approach(&mut self.log_f, t.freq_hz.log2(), SNAP_OCTAVES, max_octaves);
         let gain_target = if self.structure.kind.uses_gain() {
             t.gain_db
         } else {
             0.0
         };
-        approach(&mut self.gain_db, gain_target, SNAP_DB);
-        approach(&mut self.log_q, t.q.ln(), SNAP_LOG_Q);
+        approach(&mut self.gain_db, gain_target, SNAP_DB, f64::INFINITY);
+        approach(&mut self.log_q, t.q.ln(), SNAP_LOG_Q, f64::INFINITY);
         if self.dynamic_active() {
             if self.detected > 0 {
-                self.dyn_offset_db = self.detector.finish_block(&t.dynamic, self.detected);
+                // The level comes from the sub-block just detected, but the offset's step is
+                // interpolated over the one starting now: its ballistics advance by this one's
+                // length. Advancing by the detected length squeezed 32 samples' worth of
+                // movement into a 1-sample sub-block after a split (a 0.8 dB step, a 0.3 click
+                // on a full-scale sine through a resonant shelf).
+                self.dyn_offset_db = self.detector.finish_block(&t.dynamic, len);
                 self.detected = 0;
             }
         } else if self.dyn_offset_db != 0.0 {
@@ -1530,10 +1588,10 @@ impl MinPhaseEq {
                     run_config(&mut self.bands, &self.designer, self.smooth, buf);
                     for (y, o) in buf.iter_mut().zip(old.iter()) {
                         self.mix = (self.mix + self.fade_step).min(1.0);
-                        *y = [
-                            o[0] + self.mix * (y[0] - o[0]),
-                            o[1] + self.mix * (y[1] - o[1]),
-                        ];
+                        // Smoothstep: the fade starts and ends without a change of slope, so
+                        // the difference between the two configurations is never kinked in.
+                        let w = self.mix * self.mix * (3.0 - 2.0 * self.mix);
+                        *y = [o[0] + w * (y[0] - o[0]), o[1] + w * (y[1] - o[1])];
                     }
                     if self.mix == 1.0 {
                         for old in self.outgoing.iter_mut() {
@@ -1752,23 +1810,22 @@ mod tests {
     }
 
     #[test]
-    fn pass_filters_follow_the_analog_slopes_at_48k_and_96k() {
-        // Compared where the analog response is above -60 dB, from 10 Hz to 0.45 fs, for f0 from
-        // 20 Hz to 0.45 fs. Stated tolerances: high-pass 0.75 dB everywhere; low-pass 0.6 dB for
-        // f0 up to fs / 6; above that 1 dB up to 78 dB/oct and 3.5 dB at 84..96 dB/oct (steep
-        // skirts that continue past Nyquist; the error sits in the last third of an octave
-        // below 0.45 fs).
+    fn pass_filters_follow_the_analog_slopes_at_44k1_48k_and_96k() {
+        // Compared from 10 Hz to 0.45 fs where the analog response is above -60 dB, for f0 from
+        // 20 Hz to 0.45 fs, orders 1..16, both alignments. A low-pass is judged in three
+        // regions: the body (up to an octave below f0), where the programme is and which must
+        // be exact; the rest of the passband (above -3 dB); and the skirt (-3..-60 dB), which
+        // near Nyquist cannot follow an analog curve that continues past it and may bend (it
+        // is fitted with less weight, see `SKIRT_WEIGHT`).
         let mut planner = RealFftPlanner::new();
-        for fs in [48_000.0, 96_000.0] {
+        for fs in [44_100.0, 48_000.0, 96_000.0] {
             let designer = BandDesigner::new(fs);
-            // [high-pass, low-pass f0 <= fs / 6, low-pass above up to 78 dB/oct, low-pass above
-            // at 84..96 dB/oct]
-            let mut worst = [0.0f64; 4];
+            // [high-pass anywhere, low-pass low end, low-pass passband f0 <= fs/6, above,
+            //  low-pass skirt f0 <= fs/6, above]
+            let mut worst = [0.0f64; 6];
             for kind in [BandType::HighPass, BandType::LowPass] {
                 for pass_kind in [PassKind::Butterworth, PassKind::LinkwitzRiley] {
-                    let mut line = format!("{fs} Hz {kind:?} {pass_kind:?} (low f0 / high f0):");
                     for order in 1..=16 {
-                        let mut w = [0.0f64; 2];
                         for f0 in [
                             20.0,
                             100.0,
@@ -1776,6 +1833,7 @@ mod tests {
                             fs / 6.0,
                             0.25 * fs,
                             15_000.0,
+                            18_000.0,
                             0.45 * fs,
                         ] {
                             let b = BandParams {
@@ -1787,35 +1845,43 @@ mod tests {
                                 ..Default::default()
                             };
                             let d = designer.design(&b);
-                            let group = usize::from(f0 > fs / 6.0 + 1e-9);
-                            for f in log_points(10.0, 0.45 * fs, 200) {
+                            let high = usize::from(f0 > fs / 6.0 + 1e-9);
+                            for f in log_points(10.0, 0.45 * fs, 300) {
                                 let want = analog_magnitude_db(&b, f);
-                                if want > -60.0 {
-                                    let got = 20.0 * d.magnitude(f, fs).log10();
-                                    w[group] = w[group].max((got - want).abs());
+                                if want <= -60.0 {
+                                    continue;
+                                }
+                                let e = (20.0 * d.magnitude(f, fs).log10() - want).abs();
+                                let slot = if kind == BandType::HighPass {
+                                    0
+                                } else if want > -3.0 {
+                                    2 + high
+                                } else {
+                                    4 + high
+                                };
+                                worst[slot] = worst[slot].max(e);
+                                if kind == BandType::LowPass && f <= (f0 / 8.0).min(1000.0) {
+                                    worst[1] = worst[1].max(e);
                                 }
                             }
                         }
-                        line += &format!(" {:.2}/{:.2}", w[0], w[1]);
-                        if kind == BandType::HighPass {
-                            worst[0] = worst[0].max(w[0]).max(w[1]);
-                        } else {
-                            worst[1] = worst[1].max(w[0]);
-                            let steep = usize::from(order > 13);
-                            worst[2 + steep] = worst[2 + steep].max(w[1]);
-                        }
                     }
-                    println!("{line}");
                 }
             }
             println!(
-                "{fs} Hz orders 1..16, both alignments: high-pass worst {:.3} dB; low-pass worst {:.3} dB (f0 <= fs/6); f0 up to 0.45 fs: {:.3} dB (6..78 dB/oct), {:.3} dB (84..96 dB/oct)",
-                worst[0], worst[1], worst[2], worst[3]
+                "{fs} Hz: high-pass {:.3} dB; low-pass low end {:.3} dB, passband {:.3} / {:.3} dB, skirt {:.3} / {:.3} dB (f0 up to fs/6 / above)",
+                worst[0], worst[1], worst[2], worst[3], worst[4], worst[5]
             );
-            assert!(worst[0] < 0.75);
-            assert!(worst[1] < 0.6);
-            assert!(worst[2] < 1.0);
-            assert!(worst[3] < 3.5);
+            // Measured: high-pass 0.88 / 0.75 / 0.05 dB at 44.1 / 48 / 96 kHz; low-pass low end
+            // (up to 1 kHz) 0.14 dB, from 84 dB/oct and steeper at 0.45 fs (DC itself exact);
+            // passband 0.10 dB for f0 up to fs/6, above it 2.25 dB (44.1 and
+            // 48 kHz, the 84..96 dB/oct filters near Nyquist) and 0.33 dB (96 kHz); skirt 1.8 dB
+            // and 2.8..3.7 dB.
+            assert!(worst[0] < 0.9);
+            assert!(worst[1] < 0.15);
+            assert!(worst[2] < 0.15);
+            assert!(worst[3] < if fs > 50_000.0 { 0.4 } else { 2.5 });
+            assert!(worst[4] < 2.0 && worst[5] < 4.0);
             // The realisation runs what the design says: one IR check per kind.
             for kind in [BandType::HighPass, BandType::LowPass] {
                 let b = BandParams {
@@ -1965,6 +2031,101 @@ mod tests {
                 "{call}-frame calls vs 32-frame calls: envelope differs by at most {worst:.3} dB"
             );
             assert!(worst < 0.25, "{call}-frame calls: {worst} dB");
+        }
+    }
+
+    #[test]
+    fn a_steep_filter_sweeping_down_from_near_nyquist_does_not_kink() {
+        // A 42 dB/oct low-pass jumping from 22.2 kHz to 418 Hz. Its coefficients are
+        // interpolated between designs 32 samples apart; before the glide was slew-limited the
+        // first sub-block spanned 0.75 octave near Nyquist, where the interpolated filters are
+        // far from any design, and a 100 Hz sine passing through kinked by 213x its own
+        // curvature (now 2-8x: the sweep crosses crossfades between design forms, and 7-frame
+        // calls start moving right below Nyquist).
+        let fs = 48_000.0;
+        let amp = 1.71f32;
+        let x = sine(100.0, fs, amp, 14_400);
+        let own = amp as f64 * (2.0 * PI * 100.0 / fs).powi(2);
+        let lp = |f: f64| BandParams {
+            enabled: true,
+            kind: BandType::LowPass,
+            freq_hz: f,
+            slope_db_oct: 42.0,
+            ..Default::default()
+        };
+        for call in [32, 29, 7] {
+            let (mut l, mut r) = (x.clone(), x.clone());
+            let mut eq = MinPhaseEq::new(fs);
+            eq.set_params(&eq_with(&[(0, lp(22_231.0))]));
+            eq.process(&mut l[..4_800], &mut r[..4_800]);
+            eq.set_params(&eq_with(&[(0, lp(418.2))]));
+            for (a, b) in l[4_800..].chunks_mut(call).zip(r[4_800..].chunks_mut(call)) {
+                eq.process(a, b);
+            }
+            let worst = l[4_790..]
+                .windows(3)
+                .map(|w| f64::from((w[2] - 2.0 * w[1] + w[0]).abs()))
+                .fold(0.0, f64::max);
+            println!(
+                "{call}-frame calls: max second difference {worst:.4}, {:.2}x the sine's own",
+                worst / own
+            );
+            assert!(worst < 10.0 * own, "{call}-frame calls: {worst}");
+        }
+    }
+
+    #[test]
+    fn dynamic_gain_moves_smoothly_whatever_the_call_split() {
+        // A dynamic band's offset is computed from the sub-block just detected and interpolated
+        // over the next one. A host split can make that next sub-block one frame long; the
+        // offset must then move one frame's worth, not a whole sub-block's (which was a step).
+        let fs = 48_000.0;
+        let n = 9_600;
+        let x = sine(100.0, fs, 0.5, n);
+        let band = |range_db: f64| BandParams {
+            enabled: true,
+            kind: BandType::LowShelf,
+            freq_hz: 150.0,
+            q: 2.0,
+            dynamic: DynamicParams {
+                enabled: true,
+                threshold_db: -30.0,
+                range_db,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let run = |calls: &[usize]| {
+            let (mut l, mut r) = (x.clone(), x.clone());
+            let mut eq = MinPhaseEq::new(fs);
+            eq.set_params(&eq_with(&[(2, band(12.0))]));
+            let (mut pos, mut k) = (0, 0);
+            while pos < n {
+                if pos >= 4_800 {
+                    eq.set_params(&eq_with(&[(2, band(-12.0))]));
+                }
+                let end = (pos + calls[k % calls.len()]).min(n);
+                eq.process(&mut l[pos..end], &mut r[pos..end]);
+                pos = end;
+                k += 1;
+            }
+            l
+        };
+        let curvature = |y: &[f32]| {
+            y.windows(3)
+                .map(|w| (w[2] - 2.0 * w[1] + w[0]).abs())
+                .fold(0.0f32, f32::max)
+        };
+        let reference = curvature(&run(&[32])[4_000..]);
+        for calls in [&[31usize, 1][..], &[33, 31, 1, 17, 15, 2]] {
+            let split = curvature(&run(calls)[4_000..]);
+            println!(
+                "calls {calls:?}: max second difference {split:.5} (32-frame calls {reference:.5})"
+            );
+            assert!(
+                split < 1.25 * reference,
+                "{calls:?}: {split} vs {reference}"
+            );
         }
     }
 
