@@ -25,12 +25,23 @@ fn number_and_unit(s: &str) -> Option<(f32, String)> {
     value.is_finite().then_some((value, unit))
 }
 
+/// `x` with `digits` decimals, never "-0.00": a value that rounds to zero reads as zero.
+fn fixed(x: f32, digits: usize) -> String {
+    let text = format!("{x:.digits$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => text,
+    }
+}
+
+/// The unit is chosen after rounding, so a value that shows as the boundary (999.96 Hz as
+/// "1000.0 Hz") is written in the larger unit and reads back to the same text.
 pub fn v2s_hz() -> V2s {
     Arc::new(|hz| {
-        if hz < 1000.0 {
-            format!("{hz:.1} Hz")
+        if (hz * 10.0).round() < 10_000.0 {
+            format!("{} Hz", fixed(hz, 1))
         } else {
-            format!("{:.3} kHz", hz / 1000.0)
+            format!("{} kHz", fixed(hz / 1000.0, 3))
         }
     })
 }
@@ -47,7 +58,7 @@ pub fn s2v_hz() -> S2v {
 }
 
 pub fn v2s_db() -> V2s {
-    Arc::new(|db| format!("{db:.2} dB"))
+    Arc::new(|db| format!("{} dB", fixed(db, 2)))
 }
 
 pub fn s2v_db() -> S2v {
@@ -59,10 +70,10 @@ pub fn s2v_db() -> S2v {
 
 pub fn v2s_ms() -> V2s {
     Arc::new(|ms| {
-        if ms < 1000.0 {
-            format!("{ms:.2} ms")
+        if (ms * 100.0).round() < 100_000.0 {
+            format!("{} ms", fixed(ms, 2))
         } else {
-            format!("{:.3} s", ms / 1000.0)
+            format!("{} s", fixed(ms / 1000.0, 3))
         }
     })
 }
@@ -80,7 +91,7 @@ pub fn s2v_ms() -> S2v {
 
 /// Values stored as 0..1 (or 0..2), shown as percent.
 pub fn v2s_percent() -> V2s {
-    Arc::new(|x| format!("{:.1} %", x * 100.0))
+    Arc::new(|x| format!("{} %", fixed(x * 100.0, 1)))
 }
 
 pub fn s2v_percent() -> S2v {
@@ -96,7 +107,7 @@ pub fn v2s_ratio(infinite_at: f32) -> V2s {
         if r >= infinite_at {
             "inf:1".to_string()
         } else {
-            format!("{r:.2}:1")
+            format!("{}:1", fixed(r, 2))
         }
     })
 }
@@ -139,6 +150,27 @@ mod tests {
         assert_eq!(s2v_ratio(20.0)("4:1"), Some(4.0));
         assert_eq!(s2v_hz()("loud"), None);
         assert_eq!(s2v_db()("3 ms"), None);
+    }
+
+    #[test]
+    fn text_reads_back_to_the_same_text() {
+        // Found by clap-validator's fuzzer: "-0.00 dB" came back as "0.00 dB", and a release
+        // just under 1 s shown as "1.000 s" came back as "1000.00 ms".
+        let cases: [(V2s, S2v, &[f32]); 4] = [
+            (v2s_db(), s2v_db(), &[-0.001, -0.004, 0.0, -0.0]),
+            (v2s_ms(), s2v_ms(), &[999.996, 999.9999, 1000.0, 999.994]),
+            (v2s_hz(), s2v_hz(), &[999.96, 999.99, 999.94]),
+            (v2s_percent(), s2v_percent(), &[-0.0001]),
+        ];
+        for (v2s, s2v, values) in cases {
+            for &v in values {
+                let text = v2s(v);
+                let again = v2s(s2v(&text).unwrap());
+                println!("{v} -> '{text}' -> '{again}'");
+                assert_eq!(text, again);
+                assert!(!text.starts_with("-0.00"), "{text}");
+            }
+        }
     }
 
     #[test]
