@@ -22,8 +22,10 @@
 //!
 //! ## Realisation and modulation
 //! Moving sections run as Simper/Zavalishin TPT SVFs ([`StereoSvf`]) with f64 state. User
-//! parameters (log frequency, gain in dB, log Q) and the dynamic gain follow their targets with
-//! a 5 ms one-pole smoother evaluated every 32 samples; a moving band is redesigned every 32
+//! parameters (log frequency, gain in dB, log Q) follow their targets through two 2.5 ms
+//! one-pole stages (no break in slope where a glide starts or ends; frequency at most 1/8
+//! octave per 32 samples), the dynamic gain through its ballistics and a 0.5 ms stage, all
+//! evaluated every 32 samples; a moving band is redesigned every 32
 //! samples and its SVF coefficients (g, k, m0..m2) are interpolated linearly per sample in
 //! between, so automation never steps. Structural changes crossfade (see below).
 //! A band that has settled hands its state to a transposed direct form II (exactly: the zero-input
@@ -76,7 +78,10 @@ pub const MAX_STAGES: usize = MAX_SECTIONS + 1;
 const CHUNK: usize = 64;
 /// Redesign / detection interval while a band moves.
 const SUB_BLOCK: usize = 32;
+/// Knob glides: two one-pole stages of half this time constant each.
 const SMOOTH_MS: f64 = 5.0;
+/// Second stage of a dynamic band's gain (after the attack/release one-pole).
+const DYN_SMOOTH_MS: f64 = 0.5;
 /// Fastest frequency glide, octaves per sub-block (see `Band::begin_sub_block`).
 const MAX_GLIDE_OCTAVES: f64 = 0.125;
 const FADE_MS: f64 = 10.0;
@@ -880,7 +885,13 @@ struct Band {
     log_f: f64,
     gain_db: f64,
     log_q: f64,
+    /// First stage of the knobs' two-stage glide (log f, gain, log q); the values above
+    /// follow these (see `begin_sub_block`).
+    lead: [f64; 3],
+    /// The detector's offset (or its decay once dynamics are off) ...
     dyn_offset_db: f64,
+    /// ... and the offset applied, which follows it through a second 0.5 ms stage.
+    dyn_gain_db: f64,
     /// Parameters (log f, total gain, log q) the current coefficients were designed for.
     designed: [f64; 3],
     stages: [Stage; MAX_STAGES],
@@ -914,7 +925,9 @@ impl Band {
             log_f: target.freq_hz.log2(),
             gain_db: 0.0,
             log_q: target.q.ln(),
+            lead: [target.freq_hz.log2(), 0.0, target.q.ln()],
             dyn_offset_db: 0.0,
+            dyn_gain_db: 0.0,
             designed: [f64::NAN; 3],
             stages: [Stage::default(); MAX_STAGES],
             n_stages: 0,
@@ -934,7 +947,7 @@ impl Band {
     }
 
     fn total_gain_db(&self) -> f64 {
-        (self.gain_db + self.dyn_offset_db).clamp(-MAX_GAIN_DB, MAX_GAIN_DB)
+        (self.gain_db + self.dyn_gain_db).clamp(-MAX_GAIN_DB, MAX_GAIN_DB)
     }
 
     fn params_now(&self) -> BandParams {
@@ -1034,6 +1047,7 @@ impl Band {
         self.detector.reset();
         self.detected = 0;
         self.dyn_offset_db = 0.0;
+        self.dyn_gain_db = 0.0;
     }
 
     /// Take on the target's structure and parameters at once (no glide), from rest.
@@ -1045,6 +1059,7 @@ impl Band {
         self.log_f = t.freq_hz.log2();
         self.gain_db = if t.kind.uses_gain() { t.gain_db } else { 0.0 };
         self.log_q = t.q.ln();
+        self.lead = [self.log_f, self.gain_db, self.log_q];
         self.reset_state();
         self.stages = [Stage::default(); MAX_STAGES];
         self.direct_form = false;
@@ -1117,18 +1132,32 @@ impl Band {
         } else {
             1.0 - (1.0 - smooth).powf(len as f64 / SUB_BLOCK as f64)
         };
+        // Two one-pole stages of half the time constant each: the glide starts and ends
+        // without a break in its slope. One stage started every glide with a full-rate step,
+        // which a high-pass or a soloed multiband band after the EQ shows as a click once the
+        // signal inside the chain is loud. Advanced in closed form (u = lead - target,
+        // v = value - target: u' = -u/tau, v' = (u - v)/tau, so after x = len/tau:
+        // u e^-x and (v + u x) e^-x), which keeps the glide independent of where blocks split.
+        let decay = (1.0 - smooth) * (1.0 - smooth);
+        let x = -decay.ln();
         let t = self.target;
         let mut settled = true;
-        let mut approach = |cur: &mut f64, target: f64, snap: f64, max_step: f64| {
-            if *cur != target {
-                *cur += ((target - *cur) * smooth).clamp(-max_step, max_step);
-                if (*cur - target).abs() < snap {
+        let mut approach =
+            |lead: &mut f64, cur: &mut f64, target: f64, snap: f64, max_step: f64| {
+                if *lead == target && *cur == target {
+                    return;
+                }
+                let (u, v) = (*lead - target, *cur - target);
+                let next = target + (v + u * x) * decay;
+                *lead = target + u * decay;
+                *cur += (next - *cur).clamp(-max_step, max_step);
+                if (*lead - target).abs() < snap && (*cur - target).abs() < snap {
+                    *lead = target;
                     *cur = target;
                 } else {
                     settled = false;
                 }
-            }
-        };
+            };
         // Large frequency jumps are also slew-limited: a sub-block's coefficients are
         // interpolated linearly between two designs, and between designs far apart (a 7th-order
         // low-pass going from 22 kHz to 13 kHz in 32 samples) the intermediate filters are not
@@ -1136,14 +1165,27 @@ impl Band {
         // sub-block keeps that at the signal's own curvature; a 10-octave sweep takes 80
         // sub-blocks (53 ms at 48 kHz).
         let max_octaves = MAX_GLIDE_OCTAVES * len as f64 / SUB_BLOCK as f64;
-        approach(&mut self.log_f, t.freq_hz.log2(), SNAP_OCTAVES, max_octaves);
+        let [lead_f, lead_gain, lead_q] = &mut self.lead;
+        approach(
+            lead_f,
+            &mut self.log_f,
+            t.freq_hz.log2(),
+            SNAP_OCTAVES,
+            max_octaves,
+        );
         let gain_target = if self.structure.kind.uses_gain() {
             t.gain_db
         } else {
             0.0
         };
-        approach(&mut self.gain_db, gain_target, SNAP_DB, f64::INFINITY);
-        approach(&mut self.log_q, t.q.ln(), SNAP_LOG_Q, f64::INFINITY);
+        approach(
+            lead_gain,
+            &mut self.gain_db,
+            gain_target,
+            SNAP_DB,
+            f64::INFINITY,
+        );
+        approach(lead_q, &mut self.log_q, t.q.ln(), SNAP_LOG_Q, f64::INFINITY);
         if self.dynamic_active() {
             if self.detected > 0 {
                 // The level comes from the sub-block just detected, but the offset's step is
@@ -1155,9 +1197,16 @@ impl Band {
                 self.detected = 0;
             }
         } else if self.dyn_offset_db != 0.0 {
-            self.dyn_offset_db *= 1.0 - smooth;
+            self.dyn_offset_db *= decay;
             if self.dyn_offset_db.abs() < SNAP_DB {
                 self.dyn_offset_db = 0.0;
+            }
+        }
+        if self.dyn_gain_db != self.dyn_offset_db {
+            let a = 1.0 - (-(len as f64) / (DYN_SMOOTH_MS * 1e-3 * designer.sample_rate())).exp();
+            self.dyn_gain_db += (self.dyn_offset_db - self.dyn_gain_db) * a;
+            if (self.dyn_gain_db - self.dyn_offset_db).abs() < SNAP_DB {
+                self.dyn_gain_db = self.dyn_offset_db;
             }
         }
         let key = [self.log_f, self.total_gain_db(), self.log_q];
@@ -2040,8 +2089,8 @@ mod tests {
         // interpolated between designs 32 samples apart; before the glide was slew-limited the
         // first sub-block spanned 0.75 octave near Nyquist, where the interpolated filters are
         // far from any design, and a 100 Hz sine passing through kinked by 213x its own
-        // curvature (now 2-8x: the sweep crosses crossfades between design forms, and 7-frame
-        // calls start moving right below Nyquist).
+        // curvature (now 2-12x: the worst is where the moving band holds its design for a
+        // crossfade to another design form, at 20 kHz in 7-frame calls).
         let fs = 48_000.0;
         let amp = 1.71f32;
         let x = sine(100.0, fs, amp, 14_400);
@@ -2070,8 +2119,42 @@ mod tests {
                 "{call}-frame calls: max second difference {worst:.4}, {:.2}x the sine's own",
                 worst / own
             );
-            assert!(worst < 10.0 * own, "{call}-frame calls: {worst}");
+            assert!(worst < 15.0 * own, "{call}-frame calls: {worst}");
         }
+    }
+
+    #[test]
+    fn a_gain_glide_starts_without_a_break_in_slope() {
+        // DC through a low shelf jumping 0 -> +12 dB: the output is the glide itself. A single
+        // one-pole glide starts at full rate: its first 32 samples rise by 12 dB x 0.125 = 1.5 dB
+        // (0.094 here), a break in slope of 0.0029 per sample that a high-pass after the EQ
+        // turns into a click. Two stages start from zero slope (what remains, 0.0011, is where
+        // the per-sub-block steps change while the glide gathers speed).
+        let fs = 48_000.0;
+        let shelf = |gain: f64| BandParams {
+            enabled: true,
+            kind: BandType::LowShelf,
+            freq_hz: 1000.0,
+            gain_db: gain,
+            ..Default::default()
+        };
+        let mut eq = MinPhaseEq::new(fs);
+        eq.set_params(&eq_with(&[(1, shelf(0.0))]));
+        let (mut l, mut r) = (vec![0.5f32; 9_600], vec![0.5f32; 9_600]);
+        eq.process(&mut l[..4_800], &mut r[..4_800]);
+        eq.set_params(&eq_with(&[(1, shelf(12.0))]));
+        eq.process(&mut l[4_800..], &mut r[4_800..]);
+        let one_pole_break = 0.5 * (10f64.powf(1.5 / 20.0) - 1.0) / 32.0;
+        let worst = l[4_700..]
+            .windows(3)
+            .map(|w| f64::from((w[2] - 2.0 * w[1] + w[0]).abs()))
+            .fold(0.0, f64::max);
+        let end_gain = 20.0 * (f64::from(l[9_599]) / 0.5).log10();
+        println!(
+            "largest break in slope {worst:.5} per sample (one stage: {one_pole_break:.5}); gain after 100 ms {end_gain:.3} dB"
+        );
+        assert!(worst < 0.5 * one_pole_break, "{worst}");
+        assert!((end_gain - 12.0).abs() < 0.01);
     }
 
     #[test]
@@ -2373,7 +2456,8 @@ mod tests {
             assert!((g - want_gain).abs() < 0.05);
             assert!((out_gain - want_gain).abs() < 0.1);
             if let Some(t) = t63 {
-                // Set 10 ms; detection runs in 32-sample blocks (0.67 ms of extra delay).
+                // Set 10 ms; detection runs in 32-sample blocks (0.67 ms of extra delay) and
+                // the gain passes a 0.5 ms second stage.
                 assert!((t - 10.0).abs() < 1.0, "attack {t} ms");
             }
         }
