@@ -2159,6 +2159,39 @@ mod tests {
     }
 
     #[test]
+    fn a_type_change_crossfades_without_a_break_in_slope() {
+        // A +12 dB bell at 100 Hz becomes a +12 dB high shelf there (no knob moves, so nothing
+        // glides): the 100 Hz sine goes from x4 to about x2 through a 10 ms crossfade. A linear
+        // fade starts and ends with a break in slope of (difference / 480) per sample, several
+        // times the sine's own curvature here; the smoothstep has none.
+        let fs = 48_000.0;
+        let amp = 0.25f32;
+        let x = sine(100.0, fs, amp, 9_600);
+        let band = |kind: BandType, gain: f64| BandParams {
+            enabled: true,
+            kind,
+            freq_hz: 100.0,
+            gain_db: gain,
+            ..Default::default()
+        };
+        let mut eq = MinPhaseEq::new(fs);
+        eq.set_params(&eq_with(&[(1, band(BandType::Bell, 12.0))]));
+        let (mut l, mut r) = (x.clone(), x.clone());
+        eq.process(&mut l[..4_800], &mut r[..4_800]);
+        eq.set_params(&eq_with(&[(1, band(BandType::HighShelf, 12.0))]));
+        eq.process(&mut l[4_800..], &mut r[4_800..]);
+        let curvature = |y: &[f32]| {
+            y.windows(3)
+                .map(|w| f64::from((w[2] - 2.0 * w[1] + w[0]).abs()))
+                .fold(0.0, f64::max)
+        };
+        let before = curvature(&l[3_840..4_800]);
+        let during = curvature(&l[4_790..5_400]);
+        println!("largest second difference: {during:.6} in the fade, {before:.6} before it");
+        assert!(during < 1.5 * before, "{during} vs {before}");
+    }
+
+    #[test]
     fn a_gain_glide_starts_without_a_break_in_slope() {
         // DC through a low shelf jumping 0 -> +12 dB: the output is the glide itself. A single
         // one-pole glide starts at full rate: its first 32 samples rise by 12 dB x 0.125 = 1.5 dB
