@@ -268,11 +268,7 @@ pub struct MatchEq {
 
 impl MatchEq {
     pub fn new(sample_rate: f64) -> Self {
-        let sample_rate = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            48_000.0
-        };
+        let sample_rate = crate::util::sample_rate_or_default(sample_rate);
         Self {
             sample_rate,
             params: MatchParams::default(),

@@ -1158,22 +1158,16 @@ impl Band {
     /// Advance smoothing and dynamics by one sub-block of `len` samples and redesign if anything
     /// moved. Structural changes are not this function's business (see
     /// [`MinPhaseEq::start_crossfade`]): the band keeps its structure and follows the knobs.
-    fn begin_sub_block(&mut self, designer: &BandDesigner, len: usize, smooth: f64) {
-        // `smooth` is per full sub-block; a short one (the host split the block at an event)
-        // moves proportionally less, so the glide's speed never depends on where blocks end.
-        let smooth = if len == SUB_BLOCK {
-            smooth
-        } else {
-            1.0 - (1.0 - smooth).powf(len as f64 / SUB_BLOCK as f64)
-        };
+    fn begin_sub_block(&mut self, designer: &BandDesigner, len: usize, glide_rate: f64) {
         // Two one-pole stages of half the time constant each: the glide starts and ends
         // without a break in its slope. One stage started every glide with a full-rate step,
         // which a high-pass or a soloed multiband band after the EQ shows as a click once the
-        // signal inside the chain is loud. Advanced in closed form (u = lead - target,
-        // v = value - target: u' = -u/tau, v' = (u - v)/tau, so after x = len/tau:
-        // u e^-x and (v + u x) e^-x), which keeps the glide independent of where blocks split.
-        let decay = (1.0 - smooth) * (1.0 - smooth);
-        let x = -decay.ln();
+        // signal inside the chain is loud. Advanced in closed form over the sub-block's own
+        // length (u = lead - target, v = value - target: u' = -u/tau, v' = (u - v)/tau, so
+        // after x = len/tau: u e^-x and (v + u x) e^-x), so the glide does not depend on where
+        // a host split the block.
+        let x = len as f64 * glide_rate;
+        let decay = (-x).exp();
         let t = self.target;
         let mut settled = true;
         let mut approach =
@@ -1415,7 +1409,7 @@ fn run_bands(bands: &mut [Band; MAX_BANDS], order: &[usize], buf: &mut [Frame]) 
 fn run_config(
     bands: &mut [Band; MAX_BANDS],
     designer: &BandDesigner,
-    smooth: f64,
+    glide_rate: f64,
     buf: &mut [Frame],
 ) {
     let len = buf.len();
@@ -1427,7 +1421,7 @@ fn run_config(
         if !band.running {
             continue;
         }
-        band.begin_sub_block(designer, len, smooth);
+        band.begin_sub_block(designer, len, glide_rate);
         let in_ms = band.structure.mid_side();
         mid_side |= in_ms;
         if !band.skipped {
@@ -1469,7 +1463,8 @@ pub struct MinPhaseEq {
     /// Some band's target differs structurally from what it runs: start a crossfade as soon as
     /// none is running.
     pending: bool,
-    smooth: f64,
+    /// 1 / time constant, per sample, of each of the two knob-glide stages.
+    glide_rate: f64,
     fade_step: f64,
     /// Nothing processed since construction or reset: parameter changes apply at once.
     fresh: bool,
@@ -1477,11 +1472,7 @@ pub struct MinPhaseEq {
 
 impl MinPhaseEq {
     pub fn new(sample_rate: f64) -> Self {
-        let sample_rate = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            48_000.0
-        };
+        let sample_rate = crate::util::sample_rate_or_default(sample_rate);
         Self {
             sample_rate,
             designer: BandDesigner::new(sample_rate),
@@ -1496,7 +1487,7 @@ impl MinPhaseEq {
             .into_boxed_slice(),
             history_pos: 0,
             pending: false,
-            smooth: 1.0 - (-(SUB_BLOCK as f64) / (SMOOTH_MS * 1e-3 * sample_rate)).exp(),
+            glide_rate: 2.0 / (SMOOTH_MS * 1e-3 * sample_rate),
             fade_step: 1.0 / (FADE_MS * 1e-3 * sample_rate),
             fresh: true,
         }
@@ -1667,8 +1658,8 @@ impl MinPhaseEq {
                     let mut old = [[0.0f64; 2]; SUB_BLOCK];
                     let old = &mut old[..buf.len()];
                     old.copy_from_slice(buf);
-                    run_config(&mut self.outgoing, &self.designer, self.smooth, old);
-                    run_config(&mut self.bands, &self.designer, self.smooth, buf);
+                    run_config(&mut self.outgoing, &self.designer, self.glide_rate, old);
+                    run_config(&mut self.bands, &self.designer, self.glide_rate, buf);
                     for (y, o) in buf.iter_mut().zip(old.iter()) {
                         self.mix = (self.mix + self.fade_step).min(1.0);
                         // Smoothstep: the fade starts and ends without a change of slope, so
@@ -1682,7 +1673,7 @@ impl MinPhaseEq {
                         }
                     }
                 } else {
-                    run_config(&mut self.bands, &self.designer, self.smooth, buf);
+                    run_config(&mut self.bands, &self.designer, self.glide_rate, buf);
                 }
                 self.pending |= self.bands.iter().any(|b| b.reform);
                 sub = end;

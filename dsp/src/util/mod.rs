@@ -10,5 +10,5 @@ pub(crate) mod smooth;
 
 pub use db::{db_to_gain, gain_to_db};
 pub use hold::SlidingMin;
-pub use range::{check_range, clamp_or};
+pub use range::{check_range, clamp_or, sample_rate_or_default};
 pub use sanitize::flush_non_normal;

@@ -24,6 +24,17 @@ pub fn clamp_or(value: f64, min: f64, max: f64, fallback: f64) -> f64 {
     }
 }
 
+/// A kernel's sample rate as given, or 48 kHz for a rate no kernel can run at (NaN, infinite,
+/// zero or negative), so a bad host setting gives working filters instead of NaN coefficients.
+#[inline]
+pub fn sample_rate_or_default(sample_rate: f64) -> f64 {
+    if sample_rate.is_finite() && sample_rate > 0.0 {
+        sample_rate
+    } else {
+        48_000.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
