@@ -483,9 +483,14 @@ const LIMITER_SLOT: usize = 5;
 const DITHER_SLOT: usize = 6;
 
 impl MasteringChain {
+    /// The rate a chain asked for `sample_rate` runs at (8 to 768 kHz).
+    pub fn supported_rate(sample_rate: f64) -> f64 {
+        sample_rate.clamp(8_000.0, 768_000.0)
+    }
+
     /// Allocates everything for the longest settings at `sample_rate` (up to 768 kHz).
     pub fn new(sample_rate: f64, params: &ChainParams) -> Self {
-        let sample_rate = sample_rate.clamp(8_000.0, 768_000.0);
+        let sample_rate = Self::supported_rate(sample_rate);
         let p = params.clamped();
         let max_linear = LinearPhaseLatency::High.latency_samples(sample_rate);
         let ms = |v: f64| (v * 1e-3 * sample_rate).ceil() as usize + 2;
@@ -679,7 +684,17 @@ impl MasteringChain {
         }
     }
 
+    /// Clear every signal state and meter; settings handed in take effect at once, without
+    /// a glide.
     pub fn reset(&mut self) {
+        self.restart_processing();
+        self.input_meter.reset();
+        self.output_meter.reset();
+    }
+
+    /// Like `reset`, but the meters keep measuring: for a loaded state, whose settings must
+    /// start where they are saved rather than glide there, while the programme goes on.
+    pub fn restart_processing(&mut self) {
         self.input = [[0.0; BLOCK]; 2];
         self.output = [[0.0; BLOCK]; 2];
         self.fill = 0;
@@ -698,8 +713,6 @@ impl MasteringChain {
         self.reorder = ReorderPhase::Idle;
         self.input_gain.snap();
         self.output_gain.snap();
-        self.input_meter.reset();
-        self.output_meter.reset();
         self.match_db = 0.0;
         self.match_ramp.set_target(0.0);
         self.match_ramp.snap();

@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 pub mod ab;
 pub mod audio_file;
+pub mod changes;
+pub mod denormals;
 pub mod editor;
 pub mod learn;
 pub mod meters;
@@ -43,7 +45,31 @@ pub struct Lacquer {
     scope_tap: Option<meters::ScopeTap>,
     /// Reference tracks: the reference thread and the player.
     references: reference::References,
+    /// The chain's settings as last built from the parameters, and what they were built from
+    /// (see `SettingsKey`): rebuilt only when that changes.
+    settings: ChainParams,
+    settings_key: Option<SettingsKey>,
+    /// Loaded states seen (`StateFormat::loads`).
+    state_loads: u64,
+    /// No audio since `activate` or `reset`: the first call starts the settings where they
+    /// are (state, automation at time zero) instead of gliding to them.
+    fresh: bool,
+    /// (sample rate, maximum block) of the last activation that built the chain.
+    activated_config: Option<(f32, u32)>,
 }
+
+/// Everything `ChainParams` is built from, as counters: equal keys, equal settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SettingsKey {
+    param_changes: u64,
+    match_generation: u64,
+    eq_solo: u32,
+}
+
+/// Settings built from the parameters since the process started, every instance together:
+/// the test bundle reports it so a test can prove the cost per call does not scale with the
+/// parameter count.
+static SETTINGS_BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The settings that change the chain's latency.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -93,11 +119,44 @@ impl Default for Lacquer {
             learner: None,
             spectrum_taps: None,
             scope_tap: None,
+            settings: ChainParams::default(),
+            settings_key: None,
+            state_loads: 0,
+            fresh: true,
+            activated_config: None,
         }
     }
 }
 
 impl Lacquer {
+    /// Rebuild the chain's settings if a parameter, the match curve or the soloed band
+    /// changed since the last build. Asks for a restart when a latency setting changed.
+    fn update_settings(&mut self, context: &mut impl ProcessContext<Self>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        // Read before building: a change landing during the build moves the counter past
+        // this key, so the next call builds again.
+        let key = SettingsKey {
+            param_changes: self.params.changes.get(),
+            match_generation: self.params.references.match_generation(),
+            eq_solo: self.meters.eq_solo.load(Relaxed),
+        };
+        if self.settings_key == Some(key) {
+            return;
+        }
+        self.settings_key = Some(key);
+        SETTINGS_BUILDS.fetch_add(1, Relaxed);
+        let mut settings = self.params.chain_params();
+        settings.eq_solo = key.eq_solo.checked_sub(1).map(|n| n as usize);
+        if LatencySettings::of(&settings) != self.latency_settings {
+            if !self.restart_requested {
+                self.restart_requested = true;
+                context.request_restart();
+            }
+            self.latency_settings.impose(&mut settings);
+        }
+        self.settings = settings;
+    }
+
     /// Move designed kernels into the chain and hand work and garbage to the worker.
     fn exchange(&mut self) {
         let Some(chain) = self.chain.as_mut() else {
@@ -166,6 +225,24 @@ impl Plugin for Lacquer {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let params: ChainParams = self.params.chain_params();
+        self.settings_key = None;
+        self.fresh = true;
+        self.state_loads = self.params.state_format.loads();
+        // Some hosts deactivate and reactivate on their audio thread (Ardour does whenever the
+        // plugin's port connections change): with the same rate, block size and latency, the
+        // chain already built is kept and the first block resets it, so reactivation neither
+        // allocates nor takes long.
+        let same = self.chain.as_ref().is_some_and(|c| {
+            c.sample_rate() == MasteringChain::supported_rate(buffer_config.sample_rate as f64)
+        }) && self.activated_config
+            == Some((buffer_config.sample_rate, buffer_config.max_buffer_size))
+            && LatencySettings::of(&params) == self.latency_settings
+            && !self.restart_requested;
+        if same {
+            context.set_latency_samples(self.reported_latency);
+            return true;
+        }
+        self.activated_config = Some((buffer_config.sample_rate, buffer_config.max_buffer_size));
         self.latency_settings = LatencySettings::of(&params);
         self.restart_requested = false;
         let mut chain = MasteringChain::new(buffer_config.sample_rate as f64, &params);
@@ -199,6 +276,7 @@ impl Plugin for Lacquer {
         if let Some(chain) = self.chain.as_mut() {
             chain.reset();
         }
+        self.fresh = true;
     }
 
     fn process(
@@ -207,33 +285,35 @@ impl Plugin for Lacquer {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        let _daz = denormals::ScopedDaz::enable();
+        #[cfg(feature = "test-hooks")]
+        PROCESS_MXCSR.store(denormals::mxcsr(), std::sync::atomic::Ordering::Relaxed);
         #[cfg(feature = "test-hooks")]
         if self.params.debug_alloc.value() {
             // Deliberate allocation: the alloc guard must abort the host here.
             std::hint::black_box(vec![0u8; 16]);
         }
 
-        let mut settings = self.params.chain_params();
-        settings.eq_solo = match self
-            .meters
-            .eq_solo
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            0 => None,
-            n => Some(n as usize - 1),
-        };
-        if LatencySettings::of(&settings) != self.latency_settings {
-            if !self.restart_requested {
-                self.restart_requested = true;
-                context.request_restart();
-            }
-            self.latency_settings.impose(&mut settings);
-        }
+        let before = self.settings;
+        self.update_settings(context);
+        let settings = self.settings;
         self.exchange();
         let Some(chain) = self.chain.as_mut() else {
             return ProcessStatus::Normal;
         };
         chain.set_params(&settings);
+        let loads = self.params.state_format.loads();
+        if self.fresh {
+            // Nothing has been heard yet: start exactly at the settings.
+            chain.reset();
+        } else if loads != self.state_loads && settings != before {
+            // A loaded state that changes the settings: its values start where they were
+            // saved. (One that changes nothing, such as new reference files, leaves the audio
+            // untouched.)
+            chain.restart_processing();
+        }
+        self.fresh = false;
+        self.state_loads = loads;
 
         let channels = buffer.as_slice();
         let [left, right] = channels else {
@@ -396,6 +476,26 @@ impl Vst3Plugin for Lacquer {
 
 nice_export_clap!(Lacquer);
 nice_export_vst3!(Lacquer);
+
+/// Test bundles only: how often the audio thread built settings from the parameters and
+/// walked the loudness histograms, since the library was loaded (every instance together).
+/// The test suite reads these through the loaded `.clap` to prove the cost per call is fixed.
+/// Also the MXCSR the last `process()` call ran with, so a test sees FTZ and DAZ set.
+#[cfg(feature = "test-hooks")]
+#[no_mangle]
+pub extern "C" fn lacquer_test_counters(
+    settings_builds: &mut u64,
+    histogram_walks: &mut u64,
+    process_mxcsr: &mut u32,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    *settings_builds = SETTINGS_BUILDS.load(Relaxed);
+    *histogram_walks = lacquer_dsp::loudness::histogram::walks();
+    *process_mxcsr = PROCESS_MXCSR.load(Relaxed);
+}
+
+#[cfg(feature = "test-hooks")]
+static PROCESS_MXCSR: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 #[cfg(test)]
 mod tests {

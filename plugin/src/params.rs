@@ -4,6 +4,7 @@
 //! chain behaves the same in the plugin and in the offline renderer. `chain_params()` turns
 //! the current values into the chain's settings.
 
+use crate::changes::{ChangeCounter, Tracked};
 use crate::units::*;
 use lacquer_dsp::chain::{ChainParams, EqMode, Module};
 use lacquer_dsp::dither::DitherMode;
@@ -291,7 +292,7 @@ pub struct EqBandHostParams {
 }
 
 impl EqBandHostParams {
-    fn new(slot: usize) -> Self {
+    fn new(slot: usize, c: &ChangeCounter) -> Self {
         let (kind, freq) = match slot {
             HIGH_PASS_SLOT => (HostBandType::HighPass, 30.0),
             LOW_PASS_SLOT => (HostBandType::LowPass, 18_000.0),
@@ -309,10 +310,10 @@ impl EqBandHostParams {
         };
         let n = |what: &str| format!("{label} {what}");
         Self {
-            enabled: switch(&n("On"), false),
-            kind: EnumParam::new(n("Type"), kind),
-            freq: hz(&n("Frequency"), freq, 10.0, 30_000.0),
-            gain: db(&n("Gain"), 0.0, -24.0, 24.0),
+            enabled: switch(&n("On"), false).tracked(c),
+            kind: EnumParam::new(n("Type"), kind).tracked(c),
+            freq: hz(&n("Frequency"), freq, 10.0, 30_000.0).tracked(c),
+            gain: db(&n("Gain"), 0.0, -24.0, 24.0).tracked(c),
             q: FloatParam::new(
                 n("Q"),
                 std::f32::consts::FRAC_1_SQRT_2,
@@ -323,7 +324,8 @@ impl EqBandHostParams {
                 },
             )
             .with_value_to_string(v2s_plain(3))
-            .with_string_to_value(s2v_plain()),
+            .with_string_to_value(s2v_plain())
+            .tracked(c),
             // Stored as the filter order; shown as the slope (6 dB/oct per order).
             slope: IntParam::new(n("Slope"), 2, IntRange::Linear { min: 1, max: 16 })
                 .with_value_to_string(Arc::new(|order| format!("{} dB/oct", order * 6)))
@@ -331,14 +333,15 @@ impl EqBandHostParams {
                     let s = s.trim().to_ascii_lowercase();
                     let db: i32 = s.trim_end_matches("db/oct").trim().parse().ok()?;
                     (db > 0 && db % 6 == 0).then_some(db / 6)
-                })),
-            pass_kind: EnumParam::new(n("Alignment"), HostPassKind::Butterworth),
-            placement: EnumParam::new(n("Placement"), HostPlacement::Stereo),
-            dynamic: switch(&n("Dynamic"), false),
-            dyn_threshold: db(&n("Dynamic Threshold"), -20.0, -80.0, 0.0),
-            dyn_range: db(&n("Dynamic Range"), -6.0, -24.0, 24.0),
-            dyn_attack: ms(&n("Dynamic Attack"), 10.0, 0.1, 500.0),
-            dyn_release: ms(&n("Dynamic Release"), 100.0, 1.0, 5000.0),
+                }))
+                .tracked(c),
+            pass_kind: EnumParam::new(n("Alignment"), HostPassKind::Butterworth).tracked(c),
+            placement: EnumParam::new(n("Placement"), HostPlacement::Stereo).tracked(c),
+            dynamic: switch(&n("Dynamic"), false).tracked(c),
+            dyn_threshold: db(&n("Dynamic Threshold"), -20.0, -80.0, 0.0).tracked(c),
+            dyn_range: db(&n("Dynamic Range"), -6.0, -24.0, 24.0).tracked(c),
+            dyn_attack: ms(&n("Dynamic Attack"), 10.0, 0.1, 500.0).tracked(c),
+            dyn_release: ms(&n("Dynamic Release"), 100.0, 1.0, 5000.0).tracked(c),
         }
     }
 }
@@ -379,23 +382,26 @@ fn ratio(name: &str, default: f32) -> FloatParam {
 }
 
 impl MbBandHostParams {
-    fn new(band: usize) -> Self {
+    fn new(band: usize, c: &ChangeCounter) -> Self {
         let n = |what: &str| format!("MB {} {what}", band + 1);
         Self {
-            threshold: db(&n("Threshold"), -18.0, -60.0, 0.0),
-            ratio: ratio(&n("Ratio"), 2.0),
-            attack: ms(&n("Attack"), 10.0, 0.05, 500.0),
-            release: ms(&n("Release"), 150.0, 5.0, 5000.0),
-            gain: db(&n("Gain"), 0.0, -24.0, 24.0),
-            solo: switch(&n("Solo"), false),
-            mute: switch(&n("Mute"), false),
-            bypass: switch(&n("Bypass"), false),
+            threshold: db(&n("Threshold"), -18.0, -60.0, 0.0).tracked(c),
+            ratio: ratio(&n("Ratio"), 2.0).tracked(c),
+            attack: ms(&n("Attack"), 10.0, 0.05, 500.0).tracked(c),
+            release: ms(&n("Release"), 150.0, 5.0, 5000.0).tracked(c),
+            gain: db(&n("Gain"), 0.0, -24.0, 24.0).tracked(c),
+            solo: switch(&n("Solo"), false).tracked(c),
+            mute: switch(&n("Mute"), false).tracked(c),
+            bypass: switch(&n("Bypass"), false).tracked(c),
         }
     }
 }
 
 #[derive(Params)]
 pub struct LacquerParams {
+    /// Counts every parameter change (see `changes`).
+    pub changes: ChangeCounter,
+
     /// Editor window size and open flag (not yet part of the saved state).
     pub editor_state: Arc<EguiEditorState>,
 
@@ -409,7 +415,7 @@ pub struct LacquerParams {
 
     /// Layout version of the saved state (see `presets::migrate`).
     #[persist = "state_format"]
-    pub state_format: std::sync::atomic::AtomicU32,
+    pub state_format: crate::changes::StateFormat,
 
     #[id = "in_gain"]
     pub input_gain: FloatParam,
@@ -669,22 +675,26 @@ fn string_to_target() -> S2vInt {
 impl Default for LacquerParams {
     fn default() -> Self {
         let d = ChainParams::default();
+        let c = &ChangeCounter::default();
         Self {
+            changes: c.clone(),
             editor_state: crate::editor::default_state(),
             ab: Default::default(),
             editor_view: Default::default(),
-            state_format: std::sync::atomic::AtomicU32::new(crate::presets::STATE_FORMAT),
-            input_gain: trim_param("Input Gain"),
-            output_gain: trim_param("Output Gain"),
+            state_format: crate::changes::StateFormat::new(crate::presets::STATE_FORMAT),
+            input_gain: trim_param("Input Gain").tracked(c),
+            output_gain: trim_param("Output Gain").tracked(c),
             bypass: BoolParam::new("Bypass", false)
                 .with_value_to_string(formatters::v2s_bool_bypass())
                 .with_string_to_value(formatters::s2v_bool_bypass())
-                .make_bypass(),
-            gain_match: switch("Gain-Matched Listening", false),
+                .make_bypass()
+                .tracked(c),
+            gain_match: switch("Gain-Matched Listening", false).tracked(c),
             order: IntParam::new("Module Order", 0, IntRange::Linear { min: 0, max: 119 })
                 .non_automatable()
                 .with_value_to_string(order_to_string())
-                .with_string_to_value(string_to_order()),
+                .with_string_to_value(string_to_order())
+                .tracked(c),
             target: IntParam::new(
                 "Delivery Target",
                 0,
@@ -695,7 +705,8 @@ impl Default for LacquerParams {
             )
             .non_automatable()
             .with_value_to_string(target_to_string())
-            .with_string_to_value(string_to_target()),
+            .with_string_to_value(string_to_target())
+            .tracked(c),
 
             custom_target_lufs: FloatParam::new(
                 "Custom Target Loudness",
@@ -707,56 +718,67 @@ impl Default for LacquerParams {
             )
             .with_value_to_string(Arc::new(|v| format!("{v:.1} LUFS")))
             .with_string_to_value(s2v_db())
-            .non_automatable(),
+            .non_automatable()
+            .tracked(c),
 
-            eq_enabled: switch("EQ On", d.eq_enabled),
-            eq_mode: EnumParam::new("EQ Phase Mode", HostEqMode::Minimum).non_automatable(),
-            eq_bands: std::array::from_fn(EqBandHostParams::new),
+            eq_enabled: switch("EQ On", d.eq_enabled).tracked(c),
+            eq_mode: EnumParam::new("EQ Phase Mode", HostEqMode::Minimum)
+                .non_automatable()
+                .tracked(c),
+            eq_bands: std::array::from_fn(|i| EqBandHostParams::new(i, c)),
 
-            comp_enabled: switch("Compressor On", d.compressor_enabled),
-            comp_threshold: db("Compressor Threshold", -18.0, -60.0, 0.0),
-            comp_ratio: ratio("Compressor Ratio", 2.0),
-            comp_knee: db("Compressor Knee", 6.0, 0.0, 24.0),
-            comp_attack: ms("Compressor Attack", 10.0, 0.05, 500.0),
-            comp_release: ms("Compressor Release", 100.0, 5.0, 5000.0),
-            comp_auto_release: switch("Compressor Auto Release", false),
-            comp_detection: EnumParam::new("Compressor Detection", HostDetection::Peak),
-            comp_sc_hpf: switch("Compressor Sidechain HPF", false),
-            comp_sc_hz: hz("Compressor Sidechain HPF Frequency", 80.0, 20.0, 500.0),
-            comp_link: percent("Compressor Stereo Link", 1.0, 1.0),
-            comp_stereo: EnumParam::new("Compressor Stereo Mode", HostStereoMode::LeftRight),
-            comp_makeup: db("Compressor Makeup", 0.0, -12.0, 24.0),
-            comp_auto_makeup: switch("Compressor Auto Makeup", false),
-            comp_mix: percent("Compressor Mix", 1.0, 1.0),
-            comp_lookahead: ms("Compressor Lookahead", 0.0, 0.0, 10.0).non_automatable(),
+            comp_enabled: switch("Compressor On", d.compressor_enabled).tracked(c),
+            comp_threshold: db("Compressor Threshold", -18.0, -60.0, 0.0).tracked(c),
+            comp_ratio: ratio("Compressor Ratio", 2.0).tracked(c),
+            comp_knee: db("Compressor Knee", 6.0, 0.0, 24.0).tracked(c),
+            comp_attack: ms("Compressor Attack", 10.0, 0.05, 500.0).tracked(c),
+            comp_release: ms("Compressor Release", 100.0, 5.0, 5000.0).tracked(c),
+            comp_auto_release: switch("Compressor Auto Release", false).tracked(c),
+            comp_detection: EnumParam::new("Compressor Detection", HostDetection::Peak).tracked(c),
+            comp_sc_hpf: switch("Compressor Sidechain HPF", false).tracked(c),
+            comp_sc_hz: hz("Compressor Sidechain HPF Frequency", 80.0, 20.0, 500.0).tracked(c),
+            comp_link: percent("Compressor Stereo Link", 1.0, 1.0).tracked(c),
+            comp_stereo: EnumParam::new("Compressor Stereo Mode", HostStereoMode::LeftRight)
+                .tracked(c),
+            comp_makeup: db("Compressor Makeup", 0.0, -12.0, 24.0).tracked(c),
+            comp_auto_makeup: switch("Compressor Auto Makeup", false).tracked(c),
+            comp_mix: percent("Compressor Mix", 1.0, 1.0).tracked(c),
+            comp_lookahead: ms("Compressor Lookahead", 0.0, 0.0, 10.0)
+                .non_automatable()
+                .tracked(c),
 
-            mb_enabled: switch("Multiband On", d.multiband_enabled),
+            mb_enabled: switch("Multiband On", d.multiband_enabled).tracked(c),
             mb_bands: IntParam::new("Multiband Bands", 3, IntRange::Linear { min: 2, max: 4 })
-                .non_automatable(),
-            mb_crossover_1: hz("Multiband Crossover 1", 120.0, 20.0, 20_000.0),
-            mb_crossover_2: hz("Multiband Crossover 2", 1000.0, 20.0, 20_000.0),
-            mb_crossover_3: hz("Multiband Crossover 3", 6000.0, 20.0, 20_000.0),
-            mb_lookahead: ms("Multiband Lookahead", 0.0, 0.0, 10.0).non_automatable(),
-            mb: std::array::from_fn(MbBandHostParams::new),
+                .non_automatable()
+                .tracked(c),
+            mb_crossover_1: hz("Multiband Crossover 1", 120.0, 20.0, 20_000.0).tracked(c),
+            mb_crossover_2: hz("Multiband Crossover 2", 1000.0, 20.0, 20_000.0).tracked(c),
+            mb_crossover_3: hz("Multiband Crossover 3", 6000.0, 20.0, 20_000.0).tracked(c),
+            mb_lookahead: ms("Multiband Lookahead", 0.0, 0.0, 10.0)
+                .non_automatable()
+                .tracked(c),
+            mb: std::array::from_fn(|i| MbBandHostParams::new(i, c)),
 
-            sat_enabled: switch("Saturation On", d.saturation_enabled),
-            sat_curve: EnumParam::new("Saturation Curve", HostCurve::Tape),
-            sat_drive: db("Saturation Drive", 0.0, 0.0, 24.0),
-            sat_mix: percent("Saturation Mix", 1.0, 1.0),
+            sat_enabled: switch("Saturation On", d.saturation_enabled).tracked(c),
+            sat_curve: EnumParam::new("Saturation Curve", HostCurve::Tape).tracked(c),
+            sat_drive: db("Saturation Drive", 0.0, 0.0, 24.0).tracked(c),
+            sat_mix: percent("Saturation Mix", 1.0, 1.0).tracked(c),
             sat_oversampling: EnumParam::new("Saturation Oversampling", HostOversampling::X4)
-                .non_automatable(),
+                .non_automatable()
+                .tracked(c),
 
-            img_enabled: switch("Imager On", d.imager_enabled),
-            img_width: percent("Width", 1.0, 2.0),
-            img_bass_mono: switch("Bass Mono", false),
-            img_bass_mono_hz: hz("Bass Mono Frequency", 120.0, 20.0, 500.0),
+            img_enabled: switch("Imager On", d.imager_enabled).tracked(c),
+            img_width: percent("Width", 1.0, 2.0).tracked(c),
+            img_bass_mono: switch("Bass Mono", false).tracked(c),
+            img_bass_mono_hz: hz("Bass Mono Frequency", 120.0, 20.0, 500.0).tracked(c),
             img_bands: IntParam::new("Width Bands", 1, IntRange::Linear { min: 1, max: 3 })
-                .non_automatable(),
-            img_crossover_1: hz("Width Crossover 1", 300.0, 20.0, 20_000.0),
-            img_crossover_2: hz("Width Crossover 2", 4000.0, 20.0, 20_000.0),
-            img_width_1: percent("Band Width 1", 1.0, 2.0),
-            img_width_2: percent("Band Width 2", 1.0, 2.0),
-            img_width_3: percent("Band Width 3", 1.0, 2.0),
+                .non_automatable()
+                .tracked(c),
+            img_crossover_1: hz("Width Crossover 1", 300.0, 20.0, 20_000.0).tracked(c),
+            img_crossover_2: hz("Width Crossover 2", 4000.0, 20.0, 20_000.0).tracked(c),
+            img_width_1: percent("Band Width 1", 1.0, 2.0).tracked(c),
+            img_width_2: percent("Band Width 2", 1.0, 2.0).tracked(c),
+            img_width_3: percent("Band Width 3", 1.0, 2.0).tracked(c),
             img_balance: FloatParam::new(
                 "Balance",
                 0.0,
@@ -766,44 +788,50 @@ impl Default for LacquerParams {
                 },
             )
             .with_value_to_string(v2s_percent())
-            .with_string_to_value(s2v_percent()),
-            img_invert_left: switch("Invert Left", false),
-            img_invert_right: switch("Invert Right", false),
-            img_swap: switch("Swap L/R", false),
-            img_solo: EnumParam::new("Mid/Side Solo", HostSolo::Off),
+            .with_string_to_value(s2v_percent())
+            .tracked(c),
+            img_invert_left: switch("Invert Left", false).tracked(c),
+            img_invert_right: switch("Invert Right", false).tracked(c),
+            img_swap: switch("Swap L/R", false).tracked(c),
+            img_solo: EnumParam::new("Mid/Side Solo", HostSolo::Off).tracked(c),
 
-            lim_enabled: switch("Limiter On", d.limiter_enabled),
-            lim_ceiling: db("Limiter Ceiling", -1.0, -12.0, 0.0),
-            lim_drive: db("Limiter Drive", 0.0, 0.0, 24.0),
-            lim_lookahead: ms("Limiter Lookahead", 5.0, 0.5, 10.0).non_automatable(),
-            lim_release: ms("Limiter Release", 100.0, 1.0, 1000.0),
-            lim_auto_release: switch("Limiter Auto Release", true),
-            lim_link: percent("Limiter Stereo Link", 1.0, 1.0),
-            lim_true_peak: switch("Limiter True Peak", true),
+            lim_enabled: switch("Limiter On", d.limiter_enabled).tracked(c),
+            lim_ceiling: db("Limiter Ceiling", -1.0, -12.0, 0.0).tracked(c),
+            lim_drive: db("Limiter Drive", 0.0, 0.0, 24.0).tracked(c),
+            lim_lookahead: ms("Limiter Lookahead", 5.0, 0.5, 10.0)
+                .non_automatable()
+                .tracked(c),
+            lim_release: ms("Limiter Release", 100.0, 1.0, 1000.0).tracked(c),
+            lim_auto_release: switch("Limiter Auto Release", true).tracked(c),
+            lim_link: percent("Limiter Stereo Link", 1.0, 1.0).tracked(c),
+            lim_true_peak: switch("Limiter True Peak", true).tracked(c),
 
-            dither_enabled: switch("Dither On", d.dither_enabled),
-            dither_mode: EnumParam::new("Dither Mode", HostDitherMode::Tpdf),
-            dither_bits: EnumParam::new("Dither Bits", HostBits::B16),
+            dither_enabled: switch("Dither On", d.dither_enabled).tracked(c),
+            dither_mode: EnumParam::new("Dither Mode", HostDitherMode::Tpdf).tracked(c),
+            dither_bits: EnumParam::new("Dither Bits", HostBits::B16).tracked(c),
 
             references: Default::default(),
-            ref_listen: switch("Reference Listen", false),
-            ref_slot: IntParam::new("Reference Slot", 1, IntRange::Linear { min: 1, max: 8 }),
-            ref_mode: EnumParam::new("Reference Position", HostRefMode::Follow),
-            ref_level: EnumParam::new("Reference Level Match", HostRefLevel::Integrated),
-            ref_true_level: switch("Reference True Level", false),
-            ref_match_amount: percent("Reference Match Amount", 0.0, 1.0),
-            ref_width_amount: percent("Reference Width Match Amount", 0.0, 1.0),
+            ref_listen: switch("Reference Listen", false).tracked(c),
+            ref_slot: IntParam::new("Reference Slot", 1, IntRange::Linear { min: 1, max: 8 })
+                .tracked(c),
+            ref_mode: EnumParam::new("Reference Position", HostRefMode::Follow).tracked(c),
+            ref_level: EnumParam::new("Reference Level Match", HostRefLevel::Integrated).tracked(c),
+            ref_true_level: switch("Reference True Level", false).tracked(c),
+            ref_match_amount: percent("Reference Match Amount", 0.0, 1.0).tracked(c),
+            ref_width_amount: percent("Reference Width Match Amount", 0.0, 1.0).tracked(c),
             ref_match_resolution: EnumParam::new(
                 "Reference Match Resolution",
                 HostMatchResolution::Sixth,
             )
-            .non_automatable(),
-            ref_match_learn: switch("Reference Match Learn", false),
+            .non_automatable()
+            .tracked(c),
+            ref_match_learn: switch("Reference Match Learn", false).tracked(c),
 
             #[cfg(feature = "test-hooks")]
             debug_alloc: BoolParam::new("Debug: allocate in process", false)
                 .hide()
-                .non_automatable(),
+                .non_automatable()
+                .tracked(c),
         }
     }
 }

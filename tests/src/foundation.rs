@@ -132,33 +132,47 @@ fn output_equals_input_times_gain_once_smoothing_settles() {
     let mut host = Host::active(rate, 512);
     let (in_id, in_v) = parsed(&mut host, "Input Gain", "-6 dB");
     let (out_id, out_v) = parsed(&mut host, "Output Gain", "3.5 dB");
-    let input = sine(rate, 997.0, 0.5, 48_000);
+    let (_, out_later) = parsed(&mut host, "Output Gain", "-3 dB");
+    let input = sine(rate, 997.0, 0.5, 96_000);
+    let change = 48_000u64;
+    let at = |frame, id, value| Automation { frame, id, value };
     let automation = [
-        Automation {
-            frame: 0,
-            id: in_id,
-            value: in_v,
-        },
-        Automation {
-            frame: 0,
-            id: out_id,
-            value: out_v,
-        },
+        at(0, in_id, in_v),
+        at(0, out_id, out_v),
+        at(change, out_id, out_later),
     ];
     let out = host.render_fixed(&input, 512, &automation);
     let lat = host.latency() as usize;
-    let gain = db(-6.0 + 3.5) as f32;
-    // Smoothing is 20 ms; from 50 ms on the gain must be exact.
-    let settled = (0.05 * rate) as usize;
-    let mut worst = 0.0f32;
-    for i in settled..input.len() - lat {
-        worst = worst.max((out.left[i + lat] - input.left[i] * gain).abs());
-        worst = worst.max((out.right[i + lat] - input.right[i] * gain).abs());
-    }
-    println!("worst |out - in*gain| after settling: {worst:e}");
-    assert!(worst <= 1e-6, "worst error {worst}");
-    // And it did move smoothly: no step larger than the signal's own slope allows.
-    assert!(out.is_finite());
+    let worst_from = |from: usize, to: usize, gain_db: f64| {
+        let gain = db(gain_db) as f32;
+        let mut worst = 0.0f32;
+        for i in from..to - lat {
+            worst = worst.max((out.left[i + lat] - input.left[i] * gain).abs());
+            worst = worst.max((out.right[i + lat] - input.right[i] * gain).abs());
+        }
+        worst
+    };
+    // Values present before anything was heard start where they are: exact from the first
+    // sample, no glide from the defaults.
+    let start = worst_from(0, change as usize, -6.0 + 3.5);
+    // A change while playing glides over 20 ms; from 50 ms on the gain is exact again.
+    let settled = change as usize + (0.05 * rate) as usize;
+    let late = worst_from(settled, input.len(), -6.0 - 3.0);
+    println!("worst |out - in*gain|: from the start {start:e}, 50 ms after the change {late:e}");
+    assert!(
+        start <= 1e-6,
+        "the starting values glided in: worst error {start}"
+    );
+    assert!(late <= 1e-6, "worst error {late}");
+    // And the glide moved smoothly: no step larger than the sine's own at the higher gain
+    // (a jump of 6.5 dB would step by 0.37 at this level).
+    let sine_step = 2.0 * (std::f64::consts::PI * 997.0 / rate).sin() * 0.5 * db(-2.5);
+    let glide = &out.left[change as usize + lat - 10..settled + lat];
+    let step = glide
+        .windows(2)
+        .fold(0.0f32, |m, w| m.max((w[1] - w[0]).abs()));
+    println!("largest step in the glide {step}, the sine's own {sine_step}");
+    assert!(step as f64 <= sine_step * 1.01);
 }
 
 #[test]
@@ -216,6 +230,14 @@ fn params_flush_works_without_processing() {
         m.max((out.left[i + lat] - input.left[i] * gain).abs())
     });
     assert!(worst <= 1e-6, "worst {worst}");
+}
+
+/// The README's figure: at 48 kHz the default chain is one 64-frame block, the limiter's
+/// 5 ms look-ahead with its detector, and the 4x saturation oversampler.
+#[test]
+fn the_default_latency_at_48_khz_is_458_samples() {
+    let mut host = Host::active(48_000.0, 512);
+    assert_eq!(host.latency(), 458);
 }
 
 #[test]
@@ -317,6 +339,41 @@ fn state_restores_into_a_fresh_instance_bit_identically() {
     assert!(
         !out_a.bit_identical(&input),
         "state must carry the non-default gains"
+    );
+}
+
+/// A state loaded into a running instance (a session reload, a preset) starts at its values:
+/// the audio after the load equals a fresh instance activated with that state, where a glide
+/// from the old values would differ for tens of milliseconds. The limiter in true-peak mode
+/// with its drive restored is the case that went over the ceiling in a DAW.
+#[test]
+fn a_state_loaded_while_running_starts_at_its_values() {
+    let rate = 48_000.0;
+    let input = noise(8, 0.9, 24_000);
+    let mut source = Host::new();
+    let (drive_id, drive) = parsed(&mut source, "Limiter Drive", "12 dB");
+    let (ceiling_id, ceiling) = parsed(&mut source, "Limiter Ceiling", "-3 dB");
+    source.flush_inactive(&[(drive_id, drive), (ceiling_id, ceiling)]);
+    let state = source.save_state();
+
+    let mut fresh = Host::new();
+    fresh.load_state(&state).expect("load state");
+    fresh.activate(rate, 512);
+    let expected = fresh.render_fixed(&input, 512, &[]);
+
+    let mut running = Host::active(rate, 512);
+    running.render_fixed(&noise(9, 0.5, 9_600), 512, &[]);
+    running.load_state(&state).expect("load state");
+    let got = running.render_fixed(&input, 512, &[]);
+    println!(
+        "after a load while running: max difference to a fresh instance {:e}",
+        got.max_abs_diff(&expected)
+    );
+    assert!(got.bit_identical(&expected), "the loaded values glided in");
+    let peak_db = 20.0 * (got.peak() as f64).log10();
+    assert!(
+        peak_db <= -3.0 + 1e-6,
+        "sample peak {peak_db} dB over a -3 dB ceiling"
     );
 }
 

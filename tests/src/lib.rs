@@ -12,6 +12,8 @@ pub mod vst3_probe;
 #[cfg(test)]
 mod chain;
 #[cfg(test)]
+mod cost;
+#[cfg(test)]
 mod editor;
 #[cfg(test)]
 mod foundation;

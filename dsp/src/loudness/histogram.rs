@@ -6,6 +6,17 @@
 //! gates, and only the gate decision for blocks within 0.01 LU of a threshold is rounded.
 
 use super::power_to_lufs;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Whole-histogram walks since the process started, every histogram together. The walks are
+/// the meters' one cost that grows with the histogram, so a test counts them to prove they run
+/// on the 100 ms grid and never once per `process()` call.
+static WALKS: AtomicU64 = AtomicU64::new(0);
+
+/// Histogram walks so far (see `WALKS`).
+pub fn walks() -> u64 {
+    WALKS.load(Relaxed)
+}
 
 /// Lowest loudness stored: BS.1770's absolute gate.
 pub const FLOOR_LUFS: f64 = -70.0;
@@ -80,6 +91,7 @@ impl LoudnessHistogram {
 
     /// Power mean of all blocks above `threshold_lufs`, with their count.
     pub fn mean_power_above(&self, threshold_lufs: f64) -> (f64, u64) {
+        WALKS.fetch_add(1, Relaxed);
         let start = Self::first_bin_above(threshold_lufs);
         let mut power = 0.0;
         let mut count = 0;
@@ -109,6 +121,7 @@ impl LoudnessHistogram {
     /// The loudness at percentile `q` (0..1) of the blocks above `threshold_lufs`, as the
     /// centre of the bin that holds it (EBU Tech 3342 takes the 10th and 95th).
     pub fn percentile_above(&self, threshold_lufs: f64, q: f64) -> Option<f64> {
+        WALKS.fetch_add(1, Relaxed);
         let start = Self::first_bin_above(threshold_lufs);
         let count: u64 = self.counts[start..].iter().sum();
         if count == 0 {

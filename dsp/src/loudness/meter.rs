@@ -10,6 +10,7 @@
 use super::histogram::{LoudnessHistogram, FLOOR_LUFS};
 use super::k_weighting::KWeighting;
 use super::power_to_lufs;
+use std::cell::Cell;
 
 pub const MAX_CHANNELS: usize = 8;
 const SUBBLOCKS_PER_SECOND: f64 = 100.0;
@@ -43,6 +44,11 @@ pub struct LoudnessMeter {
     max_short_term_power: f64,
     gating_blocks: LoudnessHistogram,
     short_term_values: LoudnessHistogram,
+    /// Integrated loudness and LRA as last computed. Both only change when a value is filed
+    /// on the 100 ms grid, and each needs walks over the 10 000-bin histograms, so they are
+    /// computed at most once per filing, when first asked for, never per `process()` call.
+    integrated_cache: Cell<Option<f64>>,
+    range_cache: Cell<Option<f64>>,
 }
 
 impl LoudnessMeter {
@@ -66,6 +72,8 @@ impl LoudnessMeter {
             max_short_term_power: 0.0,
             gating_blocks: LoudnessHistogram::new(),
             short_term_values: LoudnessHistogram::new(),
+            integrated_cache: Cell::new(None),
+            range_cache: Cell::new(None),
         }
     }
 
@@ -92,6 +100,8 @@ impl LoudnessMeter {
         self.max_short_term_power = 0.0;
         self.gating_blocks.reset();
         self.short_term_values.reset();
+        self.integrated_cache.set(None);
+        self.range_cache.set(None);
     }
 
     /// Feed planar audio: one slice per channel, all the same length.
@@ -152,9 +162,11 @@ impl LoudnessMeter {
         if self.subblocks_seen.is_multiple_of(HOP_SUBBLOCKS) {
             if self.subblocks_seen >= MOMENTARY_SUBBLOCKS as u64 {
                 self.gating_blocks.add(self.momentary_power);
+                self.integrated_cache.set(None);
             }
             if self.subblocks_seen >= SHORT_TERM_SUBBLOCKS as u64 {
                 self.short_term_values.add(self.short_term_power);
+                self.range_cache.set(None);
             }
         }
     }
@@ -180,16 +192,30 @@ impl LoudnessMeter {
     /// Integrated (programme) loudness since the last reset, gated per BS.1770-4; `-inf` until
     /// the first 400 ms block above -70 LUFS.
     pub fn integrated_lufs(&self) -> f64 {
-        power_to_lufs(
+        if let Some(v) = self.integrated_cache.get() {
+            return v;
+        }
+        let v = power_to_lufs(
             self.gating_blocks
                 .gated_mean_power(INTEGRATED_RELATIVE_GATE_LU)
                 .0,
-        )
+        );
+        self.integrated_cache.set(Some(v));
+        v
     }
 
     /// Loudness range (EBU Tech 3342) since the last reset, in LU; 0 until there is a
     /// short-term value above the gates.
     pub fn loudness_range_lu(&self) -> f64 {
+        if let Some(v) = self.range_cache.get() {
+            return v;
+        }
+        let v = self.compute_loudness_range_lu();
+        self.range_cache.set(Some(v));
+        v
+    }
+
+    fn compute_loudness_range_lu(&self) -> f64 {
         let (mean, n) = self.short_term_values.mean_power_above(FLOOR_LUFS);
         if n == 0 {
             return 0.0;

@@ -53,6 +53,9 @@ pub struct MeterSet {
     /// channels).
     ring: Box<[(f32, f32, f64)]>,
     ring_pos: usize,
+    /// The ring's maxima and sum, taken when a sub-block completes (the ring changes only
+    /// then), so a snapshot costs the same whatever the window length.
+    window: (f32, f32, f64),
     snapshot_true_peak: [f32; 2],
     snapshot_sample_peak: [f32; 2],
     max_sample_peak: f32,
@@ -72,6 +75,7 @@ impl MeterSet {
             sub_square_sum: [0.0; 2],
             ring: vec![(0.0, 0.0, 0.0); WINDOW_SUBBLOCKS].into_boxed_slice(),
             ring_pos: 0,
+            window: (0.0, 0.0, 0.0),
             snapshot_true_peak: [0.0; 2],
             snapshot_sample_peak: [0.0; 2],
             max_sample_peak: 0.0,
@@ -88,6 +92,7 @@ impl MeterSet {
         self.sub_square_sum = [0.0; 2];
         self.ring.fill((0.0, 0.0, 0.0));
         self.ring_pos = 0;
+        self.window = (0.0, 0.0, 0.0);
         self.snapshot_true_peak = [0.0; 2];
         self.snapshot_sample_peak = [0.0; 2];
         self.max_sample_peak = 0.0;
@@ -128,6 +133,13 @@ impl MeterSet {
         let squares = self.sub_square_sum[0] + self.sub_square_sum[1];
         self.ring[self.ring_pos] = (self.sub_true_peak, self.sub_sample_peak, squares);
         self.ring_pos = (self.ring_pos + 1) % WINDOW_SUBBLOCKS;
+        let (mut tp_3s, mut sp_3s, mut squares) = (0.0f32, 0.0f32, 0.0f64);
+        for &(tp, sp, sq) in self.ring.iter() {
+            tp_3s = tp_3s.max(tp);
+            sp_3s = sp_3s.max(sp);
+            squares += sq;
+        }
+        self.window = (tp_3s, sp_3s, squares);
         self.max_sample_peak = self.max_sample_peak.max(self.sub_sample_peak);
         self.sub_true_peak = 0.0;
         self.sub_sample_peak = 0.0;
@@ -138,12 +150,7 @@ impl MeterSet {
     /// Read every meter. Per-channel peaks restart from here (peak since the last snapshot);
     /// everything else keeps accumulating until `reset`.
     pub fn take_snapshot(&mut self) -> MeterSnapshot {
-        let (mut tp_3s, mut sp_3s, mut squares) = (0.0f32, 0.0f32, 0.0f64);
-        for &(tp, sp, sq) in self.ring.iter() {
-            tp_3s = tp_3s.max(tp);
-            sp_3s = sp_3s.max(sp);
-            squares += sq;
-        }
+        let (mut tp_3s, mut sp_3s, squares) = self.window;
         // Include the sub-block in progress so a snapshot never misses a fresh peak.
         tp_3s = tp_3s.max(self.sub_true_peak);
         sp_3s = sp_3s.max(self.sub_sample_peak);

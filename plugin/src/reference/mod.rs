@@ -289,6 +289,9 @@ pub struct ReferenceStore {
     match_bands: AtomicU32,
     match_mid_db: Box<[AtomicF32]>,
     match_side_db: Box<[AtomicF32]>,
+    /// Bumped after every publication of the match curve, so the audio thread rebuilds its
+    /// settings only when the curve changed.
+    match_generation: AtomicU64,
     wake_tx: Sender<()>,
     wake_rx: Receiver<()>,
 }
@@ -310,6 +313,7 @@ impl Default for ReferenceStore {
             match_bands: AtomicU32::new(0),
             match_mid_db: (0..MAX_MATCH_BANDS).map(|_| AtomicF32::new(0.0)).collect(),
             match_side_db: (0..MAX_MATCH_BANDS).map(|_| AtomicF32::new(0.0)).collect(),
+            match_generation: AtomicU64::new(0),
             wake_tx,
             wake_rx,
         }
@@ -437,6 +441,14 @@ impl ReferenceStore {
             }
             None => self.match_bands.store(0, Relaxed),
         }
+        self.match_generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Changes of the match curve so far (see `match_params`).
+    pub fn match_generation(&self) -> u64 {
+        self.match_generation
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Replace the match curve (reference thread; `None` forgets it).
