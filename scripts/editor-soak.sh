@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 minutes="${1:-10}"
 out=target/soak
 mkdir -p "$out"
-scripts/system-deps.sh --test
+scripts/system-deps.sh --screenshots
 cargo build --release -p lacquer --bin lacquer-standalone
 source scripts/lib/live-session.sh
 start_session

@@ -4,12 +4,12 @@
 # with xdotool (an EQ band added by double-click, then its node dragged).
 #   scripts/screenshot.sh [OUT_DIR]        default: target/screenshots
 # No sound card or desktop needed (see scripts/lib/live-session.sh). Needs the test packages
-# (scripts/system-deps.sh --test installs them).
+# (scripts/system-deps.sh --screenshots installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/screenshots}"
 mkdir -p "$out"
-scripts/system-deps.sh --test
+scripts/system-deps.sh --screenshots
 cargo build --release -p lacquer --bin lacquer-standalone
 source scripts/lib/live-session.sh
 start_session

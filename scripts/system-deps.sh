@@ -4,17 +4,22 @@
 # otherwise prints the exact command and exits non-zero.
 set -euo pipefail
 
-# Build: audio back-ends for the standalone, X11 and OpenGL for the editor.
-BUILD_PKGS=(pkg-config libasound2-dev libjack-jackd2-dev libx11-dev libx11-xcb-dev libxcursor-dev
-  libxcb1-dev libxcb-icccm4-dev libxcb-dri2-0-dev libgl-dev)
-# Tests: a virtual X server for editor checks, the EBU R128 reference meter (ebur128), and a
-# JACK server with test clients so the screenshots show the editor with audio playing.
-TEST_PKGS=(xvfb libgl1-mesa-dri xdotool imagemagick ebumeter jackd2 bc)
+# Build: a C toolchain and linker (Rust links with it; some crates compile C), audio
+# back-ends for the standalone, X11 and OpenGL for the editor.
+BUILD_PKGS=(build-essential pkg-config libasound2-dev libjack-jackd2-dev libx11-dev libx11-xcb-dev
+  libxcursor-dev libxcb1-dev libxcb-icccm4-dev libxcb-dri2-0-dev libgl-dev)
+# Tests: a virtual X server for the editor checks, the independent EBU R128 meter (ebur128),
+# ffmpeg, and Ardour for the DAW test.
+TEST_PKGS=(xvfb libgl1-mesa-dri ebumeter ffmpeg ardour git)
+# Screenshots and the editor soak: xdotool to drive the editor, ImageMagick to crop, and a
+# JACK server with test clients so the editor shows audio playing.
+SCREENSHOT_PKGS=(xvfb libgl1-mesa-dri xdotool imagemagick jackd2 bc)
 
 want=("${BUILD_PKGS[@]}")
-if [ "${1:-}" = "--test" ]; then
-  want+=("${TEST_PKGS[@]}")
-fi
+case "${1:-}" in
+  --test) want+=("${TEST_PKGS[@]}") ;;
+  --screenshots) want+=("${SCREENSHOT_PKGS[@]}") ;;
+esac
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -38,5 +43,7 @@ else
   exit 1
 fi
 echo "installing system packages: ${missing[*]}"
-"${SUDO[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# `env` inside sudo: sudo drops the caller's environment, and with it DEBIAN_FRONTEND.
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  "${missing[@]}"

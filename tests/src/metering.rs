@@ -338,7 +338,7 @@ fn tech3341_cases_15_to_19_true_peak() {
 
 fn ebu_file(case: u32) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/ebu-tech3341")
+        .join("data/ebu-tech3341")
         .join(format!("seq-3341-{case}-24bit.wav"))
 }
 
@@ -513,11 +513,14 @@ fn parse_ebur128(output: &str, label: &str) -> Option<f64> {
 
 #[test]
 fn integrated_and_lra_agree_with_debian_ebur128() {
-    let Ok(probe) = std::process::Command::new("ebur128").arg("--help").output() else {
-        println!("SKIPPED: the `ebur128` command (Debian package ebumeter) is not installed");
-        return;
-    };
-    let _ = probe;
+    assert!(
+        std::process::Command::new("ebur128")
+            .arg("--help")
+            .output()
+            .is_ok(),
+        "the reference meter `ebur128` (Debian package ebumeter) is missing: the README's test \
+         command installs it"
+    );
     let rate = 48_000.0;
     let (left, right) = music_like(rate);
     let path = std::env::temp_dir().join(format!("lacquer-music-like-{}.wav", std::process::id()));
@@ -554,4 +557,110 @@ fn integrated_and_lra_agree_with_debian_ebur128() {
     // ebur128 prints one decimal: allow its rounding on top of the bars.
     assert!((our_i - their_i).abs() <= 0.1 + 0.05, "integrated differs");
     assert!((our_lra - their_lra).abs() <= 0.5 + 0.05, "LRA differs");
+}
+
+/// Short programmes read differently on three meters, for two reasons. Debian's `ebur128`
+/// (ebumeter) files a short-term value every 0.5 s from the very start, so its first values
+/// average 3 s windows that reach back before the programme (silence); libebur128 and Lacquer
+/// take complete windows only. And libebur128 files one value a second, Lacquer ten: on a
+/// 14 s programme that is 12 values against 111, and their percentiles differ by up to a LU.
+/// Pooled over ten offsets libebur128 sees Lacquer's exact set of windows, and agrees.
+fn lra_three_ways(left: &[f32], right: &[f32], rate: f64, tag: &str) -> (f64, f64, f64) {
+    let mut m = LoudnessMeter::new(rate, 2);
+    m.process_stereo(left, right);
+    let ours = m.loudness_range_lu();
+    // libebur128 files a short-term value every second. Ten instances fed from 0, 0.1, ...
+    // 0.9 s into the programme, pooled, see every complete 3 s window on a 100 ms grid:
+    // exactly the values Lacquer files, so the two must agree to its 0.01 LU bins.
+    let hop = (rate / 10.0) as usize;
+    let instances: Vec<ebur128::EbuR128> = (0..10)
+        .map(|k| {
+            let mut lib = ebur128::EbuR128::new(2, rate as u32, ebur128::Mode::LRA)
+                .expect("libebur128 meter");
+            lib.add_frames_planar_f32(&[&left[k * hop..], &right[k * hop..]])
+                .expect("frames");
+            lib
+        })
+        .collect();
+    let theirs = ebur128::EbuR128::loudness_range_multiple(&instances).expect("libebur128 LRA");
+    let own_hop = instances[0].loudness_range().expect("libebur128 LRA");
+    println!("{tag}: libebur128 alone (1 s hop) reads {own_hop:.2} LU");
+    let path = std::env::temp_dir().join(format!("lacquer-lra-{tag}-{}.wav", std::process::id()));
+    {
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: rate as u32,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut w = hound::WavWriter::create(&path, spec).unwrap();
+        for (l, r) in left.iter().zip(right) {
+            w.write_sample(*l).unwrap();
+            w.write_sample(*r).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+    let out = std::process::Command::new("ebur128")
+        .args(["--lufs", "--full"])
+        .arg(&path)
+        .output()
+        .expect("the reference meter `ebur128` (Debian package ebumeter) is missing");
+    let _ = std::fs::remove_file(&path);
+    let ebumeter = parse_ebur128(&String::from_utf8_lossy(&out.stdout), "Loudness range")
+        .expect("LRA in ebur128 output");
+    println!(
+        "{tag}: LRA Lacquer {ours:.2} LU, libebur128 {theirs:.2} LU, ebumeter {ebumeter:.1} LU"
+    );
+    (ours, theirs, ebumeter)
+}
+
+#[test]
+fn short_programmes_read_the_loudness_range_libebur128_reads() {
+    let rate = 48_000.0;
+    let (left, right) = music_like(rate);
+    // A 14 s excerpt with 3 s raised-cosine fades, as a preview or a short cue is.
+    let (start, len, fade) = (
+        (20.0 * rate) as usize,
+        (14.0 * rate) as usize,
+        (3.0 * rate) as usize,
+    );
+    let gain = |n: usize| {
+        let edge = n.min(len - 1 - n);
+        if edge < fade {
+            0.5 - 0.5 * (std::f64::consts::PI * edge as f64 / fade as f64).cos()
+        } else {
+            1.0
+        }
+    };
+    let cut = |x: &[f32]| -> Vec<f32> {
+        (0..len)
+            .map(|n| (x[start + n] as f64 * gain(n)) as f32)
+            .collect()
+    };
+    let (l, r) = (cut(&left), cut(&right));
+    let (ours, lib, ebumeter) = lra_three_ways(&l, &r, rate, "14 s with fades");
+    assert!(
+        (ours - lib).abs() <= 0.02,
+        "Lacquer {ours:.2} vs libebur128 {lib:.2}"
+    );
+    let _ = ebumeter;
+    // Cut in loud, without a fade: ebumeter's windows reaching back into the silence before
+    // the start count, libebur128's and Lacquer's do not.
+    let (l, r) = (&left[start..start + len], &right[start..start + len]);
+    let (ours, lib, ebumeter) = lra_three_ways(l, r, rate, "14 s cut in loud");
+    assert!(
+        (ours - lib).abs() <= 0.02,
+        "Lacquer {ours:.2} vs libebur128 {lib:.2}"
+    );
+    println!("  (ebumeter - Lacquer: {:+.1} LU)", ebumeter - ours);
+    // The whole 90 s programme: all three agree within Tech 3342's 1 LU.
+    let (ours, lib, ebumeter) = lra_three_ways(&left, &right, rate, "90 s programme");
+    assert!(
+        (ours - lib).abs() <= 0.02,
+        "Lacquer {ours:.2} vs libebur128 {lib:.2}"
+    );
+    assert!(
+        (ours - ebumeter).abs() <= 1.0 + 0.05,
+        "Lacquer {ours:.2} vs ebumeter {ebumeter}"
+    );
 }

@@ -293,7 +293,11 @@ fn ebur128(path: &Path) -> Option<(f64, f64)> {
 fn normalize_lands_on_the_target_under_the_ceiling_by_an_independent_meter() {
     let rate = 48_000u32;
     let d = dir("normalize");
-    let have_ebur128 = Command::new("ebur128").arg("--help").output().is_ok();
+    assert!(
+        Command::new("ebur128").arg("--help").output().is_ok(),
+        "the reference meter `ebur128` (Debian package ebumeter) is missing: the README's test \
+         command installs it"
+    );
     // Quiet material pushed up into the limiter, and loud material brought down to broadcast.
     for (level, preset, target, lufs, ceiling) in [
         (-24.0, "Loud Modern", "spotify", -14.0, -1.0),
@@ -331,17 +335,11 @@ fn normalize_lands_on_the_target_under_the_ceiling_by_an_independent_meter() {
         );
         assert!((after_i - lufs).abs() <= 0.05 + 1e-9);
         assert!(after_tp <= ceiling);
-        if have_ebur128 {
-            let (i, peak) = ebur128(&out_path).expect("ebur128 output");
-            println!("  ebur128 (Debian ebumeter) reads {i:.1} LUFS, true peak {peak:.1} dB");
-            // ebur128 prints one decimal: allow its rounding on top of the 0.1 LU claim.
-            assert!((i - lufs).abs() <= 0.1 + 0.05, "ebur128: {i} vs {lufs}");
-            assert!(peak <= ceiling, "ebur128 peak {peak} over {ceiling}");
-        } else {
-            println!(
-                "  SKIPPED the independent check: `ebur128` (Debian package ebumeter) missing"
-            );
-        }
+        let (i, peak) = ebur128(&out_path).expect("ebur128 output");
+        println!("  ebur128 (Debian ebumeter) reads {i:.1} LUFS, true peak {peak:.1} dB");
+        // ebur128 prints one decimal: allow its rounding on top of the 0.1 LU claim.
+        assert!((i - lufs).abs() <= 0.1 + 0.05, "ebur128: {i} vs {lufs}");
+        assert!(peak <= ceiling, "ebur128 peak {peak} over {ceiling}");
     }
     std::fs::remove_dir_all(&d).ok();
 }
@@ -745,6 +743,8 @@ fn every_bad_input_gets_one_clear_line_an_exit_code_and_no_partial_file() {
     }
     let existing = d.join("existing.wav");
     std::fs::write(&existing, b"keep me").unwrap();
+    let silent = d.join("silent.wav");
+    write_f32(&silent, rate, &Stereo::silence(rate as usize));
     let out = d.join("out.wav");
     let missing = d.join("nope.wav");
     let flac_out = d.join("out.flac");
@@ -754,6 +754,7 @@ fn every_bad_input_gets_one_clear_line_an_exit_code_and_no_partial_file() {
         "notes.wav",
         "surround.wav",
         "existing.wav",
+        "silent.wav",
     ];
 
     let cases: Vec<Case> = vec![
@@ -847,6 +848,21 @@ fn every_bad_input_gets_one_clear_line_an_exit_code_and_no_partial_file() {
             4,
             "No space left on device",
             vec![("LACQUER_TEST_DISK_BYTES", "100000")],
+        ),
+        (
+            "silence to normalise",
+            vec![
+                "render",
+                p(&silent),
+                "-o",
+                p(&out),
+                "--target",
+                "spotify",
+                "--normalize",
+            ],
+            5,
+            "silent",
+            vec![],
         ),
         (
             "float FLAC",
