@@ -105,4 +105,75 @@ mod tests {
         assert!((s.drive_db - 11.0).abs() < 0.1, "{}", s.drive_db);
         assert!(!learner.is_learning());
     }
+
+    /// Music-like programme: noise through a gentle low-pass, its level moving 6 dB with a
+    /// 2 s period, so the limiter works on the peaks and rests between them.
+    fn programme(rate: f64, seconds: f64) -> Vec<f32> {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut lp = 0.0f64;
+        (0..(rate * seconds) as usize)
+            .map(|n| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let white = (seed >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+                lp += 0.2 * (white - lp);
+                let swell = 0.5 + 0.5 * (std::f64::consts::TAU * n as f64 / (2.0 * rate)).sin();
+                (0.25 * lp * 10f64.powf(-6.0 * swell / 20.0)) as f32
+            })
+            .collect()
+    }
+
+    /// Learn, then play the master with the suggested drive: where does it land?
+    fn learn_and_measure(rate: f64, x: &[f32], drive_db: f64, target: f64) -> (f64, f64) {
+        use lacquer_dsp::chain::{ChainParams, MasteringChain};
+        let render = |drive: f64| {
+            let mut p = ChainParams::default();
+            p.limiter.drive_db = drive;
+            let mut chain = MasteringChain::new(rate, &p);
+            let (mut l, mut r) = (x.to_vec(), x.to_vec());
+            for (a, b) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+                chain.process(a, b);
+            }
+            (l, r)
+        };
+        let (l, r) = render(drive_db);
+        let mut learner = Learner::new(rate);
+        learner.start();
+        let mut found = None;
+        for (a, b) in l.chunks(512).zip(r.chunks(512)) {
+            found = found.or(learner.feed(a, b, drive_db, target));
+        }
+        let drive = found.expect("a finished pass").drive_db;
+        let (l, r) = render(drive);
+        let mut meter = LoudnessMeter::new(rate, 2);
+        meter.process_stereo(&l, &r);
+        (drive, meter.integrated_lufs())
+    }
+
+    /// A pass is first order: into a limiter that already works, the drive raises loudness by
+    /// less than its own amount, so one pass lands short and a second gets close.
+    #[test]
+    fn learning_lands_on_the_target() {
+        let rate = 48_000.0;
+        let x = programme(rate, LEARN_SECONDS);
+        // Streaming loudness, where the limiter barely works, and a loud master, where it
+        // works hard and one first-order pass falls short.
+        for (target, one_pass_lu, two_pass_lu) in [(-14.0, 0.02, 0.02), (-8.0, 0.6, 0.25)] {
+            let (drive1, after1) = learn_and_measure(rate, &x, 0.0, target);
+            let (drive2, after2) = learn_and_measure(rate, &x, drive1, target);
+            println!(
+                "target {target}: pass 1 drive {drive1:.2} dB -> {after1:.2} LUFS; pass 2 \
+                 drive {drive2:.2} dB -> {after2:.2} LUFS"
+            );
+            assert!(
+                (after1 - target).abs() <= one_pass_lu,
+                "one pass: {after1:.2} LUFS"
+            );
+            assert!(
+                (after2 - target).abs() <= two_pass_lu,
+                "two passes: {after2:.2} LUFS"
+            );
+        }
+    }
 }

@@ -327,7 +327,7 @@ mod tests {
                 Some("1")
             );
         }
-        assert!(FACTORY_PRESETS.len() >= 5);
+        assert_eq!(FACTORY_PRESETS.len(), 6, "six factory presets ship");
     }
 
     /// The factory presets also ship as files in `presets/` (for the offline renderer, the

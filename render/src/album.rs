@@ -90,11 +90,14 @@ struct Track {
     job: crate::render::FileJob,
 }
 
+/// ISO 3901: two letters (country), three alphanumerics (registrant), seven digits (year and
+/// designation). Checked by character, so any text, ASCII or not, gets an answer, not a panic.
 fn valid_isrc(s: &str) -> bool {
-    s.len() == 12
-        && s[..2].chars().all(|c| c.is_ascii_uppercase())
-        && s[2..5].chars().all(|c| c.is_ascii_alphanumeric())
-        && s[5..].chars().all(|c| c.is_ascii_digit())
+    let c: Vec<char> = s.chars().collect();
+    c.len() == 12
+        && c[..2].iter().all(|c| c.is_ascii_uppercase())
+        && c[2..5].iter().all(|c| c.is_ascii_alphanumeric())
+        && c[5..].iter().all(|c| c.is_ascii_digit())
 }
 
 fn file_name_safe(s: &str) -> String {
@@ -504,6 +507,9 @@ mod tests {
         assert_eq!(msf(44_100 * 61 + 588 * 3, 44_100), "01:01:03");
         assert!(valid_isrc("USABC2400001"));
         assert!(!valid_isrc("US-ABC-24-00001"));
+        // Twelve bytes that are not twelve characters: refused, never a panic.
+        assert!(!valid_isrc("ÜSABC240001"));
+        assert!(!valid_isrc("UÜBC2400001"));
         assert_eq!(file_name_safe("AC/DC: Live?"), "AC_DC_ Live_");
     }
 }

@@ -107,8 +107,9 @@ impl Drop for Pending {
     }
 }
 
-/// A file handle that fails like a full disk once `LACQUER_TEST_DISK_BYTES` bytes are written
-/// (test hook for the full-disk path; unset in normal use).
+/// A file handle that fails like a full disk once `LACQUER_TEST_DISK_BYTES` bytes are written:
+/// a hook for the full-disk test, read only by builds with debug assertions (the test
+/// profile), never by a release renderer.
 pub struct LimitedFile {
     file: File,
     left: Option<u64>,
@@ -116,9 +117,13 @@ pub struct LimitedFile {
 
 impl LimitedFile {
     pub fn create(path: &Path) -> std::io::Result<Self> {
-        let left = std::env::var("LACQUER_TEST_DISK_BYTES")
-            .ok()
-            .and_then(|v| v.parse().ok());
+        let left = if cfg!(debug_assertions) {
+            std::env::var("LACQUER_TEST_DISK_BYTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+        } else {
+            None
+        };
         Ok(Self {
             file: File::create(path)?,
             left,

@@ -159,6 +159,14 @@ fn null_test_holds_in_every_mode_combination() {
                     ("Compressor Ratio", "1:1"),
                     ("Limiter On", "On"),
                     ("Limiter Ceiling", "0 dB"),
+                    // Dither at 24 bits: its noise and the word length stay 1.5 LSB (-135
+                    // dBFS) from the input, inside the bound.
+                    ("Dither On", "On"),
+                    ("Dither Bits", "24 bit"),
+                    // The multiband's crossovers are an allpass by design (flat in magnitude,
+                    // not a null: `neutral_bands_sum_flat` holds it); it stays off here, but
+                    // its look-ahead still counts in the latency.
+                    ("Multiband Lookahead", lookahead),
                 ]
                 .iter()
                 .map(|&(name, value)| text(&mut host, name, value))

@@ -720,6 +720,11 @@ fn band_controls(
     let b = &p.eq_bands[i];
     let kind = p.chain_params().eq.bands[i].kind;
     let pass = matches!(kind, BandType::HighPass | BandType::LowPass);
+    // The linear-phase EQ is one fixed convolution kernel, redesigned off the audio thread:
+    // it cannot follow a gain that moves with the programme, so dynamic bands act only in
+    // minimum phase and their controls are off in the linear-phase modes.
+    let min_phase = p.eq_mode.value() == HostEqMode::Minimum;
+    let dyn_ok = kind.uses_gain() && min_phase;
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = theme::GRID;
         ui.allocate_ui_with_layout(
@@ -739,10 +744,11 @@ fn band_controls(
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = theme::GRID;
                     controls::toggle(ui, ctl, &b.enabled, "On");
-                    let dyn_ok = kind.uses_gain();
                     ui.add_enabled_ui(dyn_ok, |ui| {
                         controls::toggle(ui, ctl, &b.dynamic, "Dynamic");
-                    });
+                    })
+                    .response
+                    .on_disabled_hover_text("Dynamic bands work in minimum phase only");
                 });
             },
         );
@@ -775,7 +781,7 @@ fn band_controls(
             state.geometry.q_knob = r.rect;
         }
         ui.separator();
-        let dynamic = kind.uses_gain() && b.dynamic.unmodulated_plain_value();
+        let dynamic = dyn_ok && b.dynamic.unmodulated_plain_value();
         ui.add_enabled_ui(dynamic, |ui| {
             controls::knob(ui, ctl, &b.dyn_threshold, "Threshold");
             controls::knob(ui, ctl, &b.dyn_range, "Range");
