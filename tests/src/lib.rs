@@ -10,6 +10,8 @@ pub mod signal;
 pub mod vst3_probe;
 
 #[cfg(test)]
+mod ardour;
+#[cfg(test)]
 mod chain;
 #[cfg(test)]
 mod cost;
