@@ -483,14 +483,9 @@ const LIMITER_SLOT: usize = 5;
 const DITHER_SLOT: usize = 6;
 
 impl MasteringChain {
-    /// The rate a chain asked for `sample_rate` runs at (8 to 768 kHz).
-    pub fn supported_rate(sample_rate: f64) -> f64 {
-        sample_rate.clamp(8_000.0, 768_000.0)
-    }
-
     /// Allocates everything for the longest settings at `sample_rate` (up to 768 kHz).
     pub fn new(sample_rate: f64, params: &ChainParams) -> Self {
-        let sample_rate = Self::supported_rate(sample_rate);
+        let sample_rate = sample_rate.clamp(8_000.0, 768_000.0);
         let p = params.clamped();
         let max_linear = LinearPhaseLatency::High.latency_samples(sample_rate);
         let ms = |v: f64| (v * 1e-3 * sample_rate).ceil() as usize + 2;

@@ -22,11 +22,6 @@ impl ChangeCounter {
         self.0.load(Ordering::Acquire)
     }
 
-    /// Count a change (also for changes that are not parameters, such as a new match curve).
-    pub fn bump(&self) {
-        self.0.fetch_add(1, Ordering::Release);
-    }
-
     fn callback<T>(&self) -> Arc<dyn Fn(T) + Send + Sync> {
         let counter = self.0.clone();
         Arc::new(move |_| {

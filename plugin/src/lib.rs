@@ -232,17 +232,16 @@ impl Plugin for Lacquer {
         // plugin's port connections change): with the same rate, block size and latency, the
         // chain already built is kept and the first block resets it, so reactivation neither
         // allocates nor takes long.
-        let same = self.chain.as_ref().is_some_and(|c| {
-            c.sample_rate() == MasteringChain::supported_rate(buffer_config.sample_rate as f64)
-        }) && self.activated_config
-            == Some((buffer_config.sample_rate, buffer_config.max_buffer_size))
+        let config = (buffer_config.sample_rate, buffer_config.max_buffer_size);
+        let same = self.chain.is_some()
+            && self.activated_config == Some(config)
             && LatencySettings::of(&params) == self.latency_settings
             && !self.restart_requested;
         if same {
             context.set_latency_samples(self.reported_latency);
             return true;
         }
-        self.activated_config = Some((buffer_config.sample_rate, buffer_config.max_buffer_size));
+        self.activated_config = Some(config);
         self.latency_settings = LatencySettings::of(&params);
         self.restart_requested = false;
         let mut chain = MasteringChain::new(buffer_config.sample_rate as f64, &params);

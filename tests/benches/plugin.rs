@@ -75,21 +75,27 @@ fn host_for(config: &str, block: usize) -> Host {
     host
 }
 
-/// Best ns per frame (wall, and the audio thread's own CPU time) over five timed passes.
-fn measure(host: &mut Host, block: usize, input: &Stereo) -> (f64, f64) {
+/// Stream `input` through the plugin in whole blocks; returns the frames processed.
+fn play(host: &mut Host, block: usize, input: &Stereo) -> usize {
     let mut l = vec![0.0f32; block];
     let mut r = vec![0.0f32; block];
+    let mut pos = 0;
+    while pos + block <= input.len() {
+        l.copy_from_slice(&input.left[pos..pos + block]);
+        r.copy_from_slice(&input.right[pos..pos + block]);
+        host.process_block(&mut l, &mut r, &[]);
+        pos += block;
+    }
+    pos
+}
+
+/// Best ns per frame (wall, and the audio thread's own CPU time) over five timed passes.
+fn measure(host: &mut Host, block: usize, input: &Stereo) -> (f64, f64) {
     let (mut best, mut best_cpu) = (f64::INFINITY, f64::INFINITY);
     for pass in 0..6 {
         let start = Instant::now();
         let cpu_start = thread_cpu_ns();
-        let mut pos = 0;
-        while pos + block <= input.len() {
-            l.copy_from_slice(&input.left[pos..pos + block]);
-            r.copy_from_slice(&input.right[pos..pos + block]);
-            host.process_block(&mut l, &mut r, &[]);
-            pos += block;
-        }
+        let pos = play(host, block, input);
         let ns = start.elapsed().as_nanos() as f64 / pos as f64;
         let cpu = match (cpu_start, thread_cpu_ns()) {
             (Some(a), Some(b)) => (b - a) as f64 / pos as f64,
@@ -124,16 +130,7 @@ fn main() {
         let block: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(64);
         let frames: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(48_000);
         let mut host = host_for(&config, block);
-        let input = noise(1, 0.5, frames);
-        let mut l = vec![0.0f32; block];
-        let mut r = vec![0.0f32; block];
-        let mut pos = 0;
-        while pos + block <= input.len() {
-            l.copy_from_slice(&input.left[pos..pos + block]);
-            r.copy_from_slice(&input.right[pos..pos + block]);
-            host.process_block(&mut l, &mut r, &[]);
-            pos += block;
-        }
+        let pos = play(&mut host, block, &noise(1, 0.5, frames));
         println!("processed {pos} frames of {config} at block {block}");
         return;
     }

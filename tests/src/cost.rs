@@ -13,9 +13,7 @@ fn counters() -> (u64, u64, u32) {
     crate::host::entry();
     // SAFETY: the symbol is the test bundle's `lacquer_test_counters`, of this signature.
     unsafe {
-        let lib = libloading::Library::new(clap_path().join("Contents/x86_64-linux/Lacquer.so"))
-            .or_else(|_| libloading::Library::new(clap_path()))
-            .expect("opening the .clap library");
+        let lib = libloading::Library::new(clap_path()).expect("opening the .clap library");
         let f: libloading::Symbol<Counters> = lib
             .get(b"lacquer_test_counters")
             .expect("the test bundle exports lacquer_test_counters");

@@ -523,28 +523,7 @@ fn integrated_and_lra_agree_with_debian_ebur128() {
     );
     let rate = 48_000.0;
     let (left, right) = music_like(rate);
-    let path = std::env::temp_dir().join(format!("lacquer-music-like-{}.wav", std::process::id()));
-    {
-        let spec = hound::WavSpec {
-            channels: 2,
-            sample_rate: rate as u32,
-            bits_per_sample: 32,
-            sample_format: hound::SampleFormat::Float,
-        };
-        let mut w = hound::WavWriter::create(&path, spec).unwrap();
-        for (l, r) in left.iter().zip(&right) {
-            w.write_sample(*l).unwrap();
-            w.write_sample(*r).unwrap();
-        }
-        w.finalize().unwrap();
-    }
-    let out = std::process::Command::new("ebur128")
-        .args(["--lufs", "--full"])
-        .arg(&path)
-        .output()
-        .expect("running ebur128");
-    let _ = std::fs::remove_file(&path);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = ebumeter(&left, &right, rate, "music-like");
     println!("ebur128 says:\n{text}");
     let their_i =
         parse_ebur128(&text, "Integrated loudness").expect("integrated in ebur128 output");
@@ -557,6 +536,30 @@ fn integrated_and_lra_agree_with_debian_ebur128() {
     // ebur128 prints one decimal: allow its rounding on top of the bars.
     assert!((our_i - their_i).abs() <= 0.1 + 0.05, "integrated differs");
     assert!((our_lra - their_lra).abs() <= 0.5 + 0.05, "LRA differs");
+}
+
+/// What Debian's `ebur128` (ebumeter) prints for this stereo programme (`--lufs --full`).
+fn ebumeter(left: &[f32], right: &[f32], rate: f64, tag: &str) -> String {
+    let path = std::env::temp_dir().join(format!("lacquer-{tag}-{}.wav", std::process::id()));
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: rate as u32,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for (l, r) in left.iter().zip(right) {
+        w.write_sample(*l).unwrap();
+        w.write_sample(*r).unwrap();
+    }
+    w.finalize().unwrap();
+    let out = std::process::Command::new("ebur128")
+        .args(["--lufs", "--full"])
+        .arg(&path)
+        .output()
+        .expect("the reference meter `ebur128` (Debian package ebumeter) is missing");
+    let _ = std::fs::remove_file(&path);
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Short programmes read differently on three meters, for two reasons. Debian's `ebur128`
@@ -585,28 +588,7 @@ fn lra_three_ways(left: &[f32], right: &[f32], rate: f64, tag: &str) -> (f64, f6
     let theirs = ebur128::EbuR128::loudness_range_multiple(&instances).expect("libebur128 LRA");
     let own_hop = instances[0].loudness_range().expect("libebur128 LRA");
     println!("{tag}: libebur128 alone (1 s hop) reads {own_hop:.2} LU");
-    let path = std::env::temp_dir().join(format!("lacquer-lra-{tag}-{}.wav", std::process::id()));
-    {
-        let spec = hound::WavSpec {
-            channels: 2,
-            sample_rate: rate as u32,
-            bits_per_sample: 32,
-            sample_format: hound::SampleFormat::Float,
-        };
-        let mut w = hound::WavWriter::create(&path, spec).unwrap();
-        for (l, r) in left.iter().zip(right) {
-            w.write_sample(*l).unwrap();
-            w.write_sample(*r).unwrap();
-        }
-        w.finalize().unwrap();
-    }
-    let out = std::process::Command::new("ebur128")
-        .args(["--lufs", "--full"])
-        .arg(&path)
-        .output()
-        .expect("the reference meter `ebur128` (Debian package ebumeter) is missing");
-    let _ = std::fs::remove_file(&path);
-    let ebumeter = parse_ebur128(&String::from_utf8_lossy(&out.stdout), "Loudness range")
+    let ebumeter = parse_ebur128(&ebumeter(left, right, rate, tag), "Loudness range")
         .expect("LRA in ebur128 output");
     println!(
         "{tag}: LRA Lacquer {ours:.2} LU, libebur128 {theirs:.2} LU, ebumeter {ebumeter:.1} LU"
