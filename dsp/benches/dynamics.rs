@@ -15,7 +15,7 @@ fn main() {
     let r = noise(frames, 6);
     for (label, true_peak) in [
         ("limiter, sample-peak mode, +12 dB drive", false),
-        ("limiter, true-peak mode (4x detector), +12 dB drive", true),
+        ("limiter, true-peak mode (8x detector), +12 dB drive", true),
     ] {
         let mut lim = Limiter::new(
             RATE,

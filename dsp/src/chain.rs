@@ -491,7 +491,7 @@ impl MasteringChain {
         let ms = |v: f64| (v * 1e-3 * sample_rate).ceil() as usize + 2;
         let max_dynamics = ms(crate::dynamics::compressor::MAX_LOOKAHEAD_MS);
         let max_saturation = MAX_SATURATION_LATENCY;
-        let max_limiter = ms(crate::dynamics::limiter::MAX_LOOKAHEAD_MS) + 128;
+        let max_limiter = Limiter::max_latency(sample_rate);
         let max_total = max_linear + 2 * max_dynamics + max_saturation + max_limiter;
         let lp_size = match p.eq_mode {
             EqMode::LinearPhase(size) => size,

@@ -548,6 +548,8 @@ pub struct LacquerParams {
     pub lim_link: FloatParam,
     #[id = "lim_tp"]
     pub lim_true_peak: BoolParam,
+    #[id = "lim_band"]
+    pub lim_band_limit: BoolParam,
 
     #[id = "dither_on"]
     pub dither_enabled: BoolParam,
@@ -798,13 +800,14 @@ impl Default for LacquerParams {
             lim_enabled: switch("Limiter On", d.limiter_enabled).tracked(c),
             lim_ceiling: db("Limiter Ceiling", -1.0, -12.0, 0.0).tracked(c),
             lim_drive: db("Limiter Drive", 0.0, 0.0, 24.0).tracked(c),
-            lim_lookahead: ms("Limiter Lookahead", 5.0, 0.5, 10.0)
+            lim_lookahead: ms("Limiter Lookahead", 5.0, 0.5, 20.0)
                 .non_automatable()
                 .tracked(c),
             lim_release: ms("Limiter Release", 100.0, 1.0, 1000.0).tracked(c),
             lim_auto_release: switch("Limiter Auto Release", true).tracked(c),
             lim_link: percent("Limiter Stereo Link", 1.0, 1.0).tracked(c),
             lim_true_peak: switch("Limiter True Peak", true).tracked(c),
+            lim_band_limit: switch("Limiter Band Limit", false).tracked(c),
 
             dither_enabled: switch("Dither On", d.dither_enabled).tracked(c),
             dither_mode: EnumParam::new("Dither Mode", HostDitherMode::Tpdf).tracked(c),
@@ -1033,6 +1036,7 @@ impl LacquerParams {
         l.auto_release = self.lim_auto_release.value();
         l.link = f(&self.lim_link);
         l.true_peak = self.lim_true_peak.value();
+        l.band_limit = self.lim_band_limit.value();
 
         p.dither.mode = match self.dither_mode.value() {
             HostDitherMode::Tpdf => DitherMode::Tpdf,

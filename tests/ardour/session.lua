@@ -66,6 +66,8 @@ local PLUGINS = {
 		drive   = { "Limiter Drive",   plain },
 		ceiling = { "Limiter Ceiling", plain },
 		gain    = { "Output Gain",     plain }, -- linear gain (1.0 = 0 dB)
+		-- ACE Noise is white, with energy up to Nyquist: the band limit makes the ceiling hold.
+		extra   = { ["Limiter Band Limit"] = 1 },
 	},
 	["x42-dpl"] = {
 		name = "http://gareus.org/oss/lv2/dpl#stereo", type = ARDOUR.PluginType.LV2,

@@ -142,11 +142,11 @@ fn ardour_exports_reloads_and_holds_the_ceiling() {
             "{phase}: {tp_out} dBTP"
         );
         assert!(
-            tp_limiter <= CEILING_DB + 0.03,
+            tp_limiter <= CEILING_DB + 0.02,
             "{phase}: the limiter went {:.3} dB over its ceiling",
             tp_limiter - CEILING_DB
         );
-        assert_eq!(latency, 458, "{phase}: Ardour reports another latency");
+        assert_eq!(latency, 525, "{phase}: Ardour reports another latency");
         integrated_lufs.push(lufs);
     }
     let out_txt = out.join("reload.txt");

@@ -22,6 +22,8 @@ mod foundation;
 #[cfg(test)]
 mod limiter;
 #[cfg(test)]
+mod limiter_signals;
+#[cfg(test)]
 mod metering;
 pub mod reference;
 #[cfg(test)]

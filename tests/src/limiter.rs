@@ -1,32 +1,26 @@
-//! The limiter's guarantees, measured with the independent 16x reference meter: the torture
-//! suite of the dynamics issue at 44.1, 48 and 96 kHz, in both detection modes.
+//! The limiter's guarantees, measured with the independent FFT reference meter: the
+//! generated suite of `limiter_signals` (35 families) at five rates, look-ahead 0.5-20 ms,
+//! drive 0-24 dB, fast, slow and automatic release, with drive, ceiling and release automated
+//! at random inside half the signals, in both detection modes.
 
-use crate::reference::{thd_plus_n, true_peak_16x};
+use crate::limiter_signals::{band_limited, families, Family};
+use crate::reference::{peaks_per_sample, thd_plus_n, true_peak_16x};
 use crate::signal::Rng;
 use lacquer_dsp::dynamics::{Limiter, LimiterParams};
-use std::f64::consts::{PI, TAU};
+use std::f64::consts::TAU;
 
-const RATES: [f64; 3] = [44_100.0, 48_000.0, 96_000.0];
+const RATES: [f64; 5] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
+const LOOKAHEADS_MS: [f64; 6] = [0.5, 1.0, 2.5, 5.0, 10.0, 20.0];
 const CEILING_DB: f64 = -1.0;
-/// Allowed true-peak overshoot above the ceiling, dB.
-const TP_TOLERANCE_DB: f64 = 0.05;
-
-struct Case {
-    name: String,
-    left: Vec<f32>,
-    right: Vec<f32>,
-    drive_db: f64,
-}
-
-fn mono(name: String, x: Vec<f32>, drive_db: f64) -> Case {
-    Case {
-        name,
-        right: x.clone(),
-        left: x,
-        drive_db,
-    }
-}
-
+/// The published guarantee for content up to 0.47 fs: at most this far over the ceiling
+/// (measured +0.011 dB).
+const GUARANTEE_DB: f64 = 0.02;
+/// Bound for the full-band suite, outside the guarantee: measured +0.86 dB (full-band white
+/// noise driven 12 dB at 48 kHz).
+const FULL_BAND_BOUND_DB: f64 = 1.0;
+/// Upper edge of the band the guarantee covers, as a fraction of the sample rate.
+const GUARANTEED_BAND: f64 = 0.47;
+/// Pink noise with a transient every 250 ms, clipped to full scale.
 fn pink_with_transients(rate: f64, seed: u64, seconds: f64) -> (Vec<f32>, Vec<f32>) {
     let frames = (rate * seconds) as usize;
     let mut rng = Rng::new(seed);
@@ -50,143 +44,223 @@ fn pink_with_transients(rate: f64, seed: u64, seconds: f64) -> (Vec<f32>, Vec<f3
     (l, r)
 }
 
-fn torture_suite(rate: f64) -> Vec<Case> {
-    let secs = |s: f64| (rate * s) as usize;
-    let mut cases = Vec::new();
-    for freq in [50.0, 200.0, 1000.0, 5000.0] {
-        let x = (0..secs(0.5))
-            .map(|n| {
-                if (TAU * freq * n as f64 / rate).sin() >= 0.0 {
-                    1.0
-                } else {
-                    -1.0
-                }
-            })
-            .collect();
-        cases.push(mono(format!("square {freq} Hz"), x, 0.0));
+/// One run of the suite: settings at the start and changes at input sample positions.
+struct Plan {
+    start: LimiterParams,
+    changes: Vec<(usize, LimiterParams)>,
+}
+
+/// Settings for family `index` at rate number `rate_index`: every look-ahead, fast, slow and
+/// automatic release in turn; every other run with drive, ceiling and release automated.
+fn plan(
+    rate: f64,
+    rate_index: usize,
+    index: usize,
+    fam: &Family,
+    true_peak: bool,
+    band_limit: bool,
+) -> Plan {
+    let mut rng = Rng::new((rate_index * 1000 + index) as u64 + 17);
+    let release = |rng: &mut Rng, k: usize| match k % 3 {
+        0 => 1.0 + 19.0 * rng.unit(),
+        _ => 200.0 + 800.0 * rng.unit(),
+    };
+    let start = LimiterParams {
+        ceiling_db: CEILING_DB,
+        drive_db: fam.drive_db,
+        lookahead_ms: LOOKAHEADS_MS[(index + rate_index) % LOOKAHEADS_MS.len()],
+        release_ms: release(&mut rng, index),
+        auto_release: index % 5 == 4,
+        true_peak,
+        band_limit,
+        ..Default::default()
+    };
+    let mut changes = Vec::new();
+    if index % 2 == 1 {
+        let frames = fam.left.len();
+        let scale = rate / 48_000.0;
+        let mut at = 0;
+        let mut p = start;
+        loop {
+            at += (rng.range(1_500, 6_000) as f64 * scale) as usize;
+            if at >= frames {
+                break;
+            }
+            p.drive_db = (fam.drive_db + 12.0 * rng.unit() - 6.0).clamp(0.0, 24.0);
+            p.ceiling_db = -0.1 - 5.9 * rng.unit();
+            let k = rng.range(0, 2);
+            p.release_ms = release(&mut rng, k);
+            changes.push((at, p));
+        }
     }
-    for amp in [1.0, 2f64.sqrt()] {
-        let x = (0..secs(0.5))
-            .map(|n| (amp * (TAU * 11_025.0 * n as f64 / rate + PI / 4.0).sin()) as f32)
-            .collect();
-        cases.push(mono(
-            format!("11.025 kHz sine at 45 deg, amplitude {amp:.3}"),
-            x,
-            0.0,
-        ));
+    Plan { start, changes }
+}
+
+struct Outcome {
+    left: Vec<f32>,
+    right: Vec<f32>,
+    /// Linear ceiling in force for each output sample.
+    ceiling: Vec<f64>,
+}
+
+fn run(rate: f64, plan: &Plan, left: &[f32], right: &[f32]) -> Outcome {
+    let mut lim = Limiter::new(rate, plan.start);
+    // The signal is followed by silence the limiter processes too: an abrupt end is a step the
+    // limiter must see coming, as it would in a real render.
+    let tail = vec![0.0f32; (rate * 0.1) as usize];
+    let mut l: Vec<f32> = left.iter().chain(&tail).copied().collect();
+    let mut r: Vec<f32> = right.iter().chain(&tail).copied().collect();
+    let gain = |db: f64| 10f64.powf(db / 20.0);
+    let mut ceiling_in = vec![gain(plan.start.ceiling_db); l.len()];
+    let mut cuts: Vec<usize> = plan.changes.iter().map(|c| c.0).collect();
+    cuts.push(l.len());
+    let mut pos = 0;
+    for (k, &end) in cuts.iter().enumerate() {
+        // Odd block size on purpose: chunk edges must not matter.
+        while pos < end {
+            let e = (pos + 333).min(end);
+            lim.process(&mut l[pos..e], &mut r[pos..e]);
+            pos = e;
+        }
+        if let Some(&(at, p)) = plan.changes.get(k) {
+            lim.set_params(p);
+            ceiling_in[at..].fill(gain(p.ceiling_db));
+        }
     }
-    let impulses = (0..secs(0.5))
+    let latency = lim.latency();
+    let ceiling = (0..l.len())
         .map(|n| {
-            if n % 1000 == 500 {
-                if n % 2000 == 500 {
-                    1.0
-                } else {
-                    -1.0
-                }
+            if n < latency {
+                ceiling_in[0]
             } else {
-                0.0
+                ceiling_in[n - latency]
             }
         })
         .collect();
-    cases.push(mono("single-sample impulses".into(), impulses, 0.0));
-    let step = (0..secs(0.5))
-        .map(|n| if n < secs(0.1) { 0.0 } else { 1.0 })
-        .collect();
-    cases.push(mono("DC step to full scale".into(), step, 0.0));
-    let mut rng = Rng::new(4);
-    let burst = (0..secs(0.5))
-        .map(|n| if n < secs(0.2) { 0.0 } else { rng.bipolar() })
-        .collect();
-    cases.push(mono("silence to full-scale noise".into(), burst, 0.0));
-    for drive in [12.0, 24.0] {
-        let (left, right) = pink_with_transients(rate, drive as u64, 1.0);
-        cases.push(Case {
-            name: format!("pink noise with transients +{drive} dB"),
-            left,
-            right,
-            drive_db: drive,
-        });
+    Outcome {
+        left: l,
+        right: r,
+        ceiling,
     }
-    cases
 }
 
-fn run(rate: f64, params: LimiterParams, case: &Case) -> (Vec<f32>, Vec<f32>) {
-    let mut lim = Limiter::new(
-        rate,
-        LimiterParams {
-            drive_db: case.drive_db,
-            ..params
-        },
-    );
-    // The signal is followed by silence the limiter processes too: an abrupt end is a step the
-    // limiter must see coming, as it would in a real render (the reference meter pads with
-    // zeros, so without this tail it would measure a step the limiter was never shown).
-    let tail = vec![0.0f32; (rate * 0.1) as usize];
-    let mut l: Vec<f32> = case.left.iter().chain(&tail).copied().collect();
-    let mut r: Vec<f32> = case.right.iter().chain(&tail).copied().collect();
-    // Odd block size on purpose: chunk edges must not matter.
-    for (a, b) in l.chunks_mut(333).zip(r.chunks_mut(333)) {
-        lim.process(a, b);
-    }
-    (l, r)
-}
-
-/// The dynamics issue's bar: no more than +0.05 dB over the ceiling, measured by the
-/// independent 16x meter, on every signal of the torture suite at every rate, at the longest
-/// and the shortest look-ahead.
-#[test]
-fn true_peak_mode_holds_the_ceiling_on_the_torture_suite() {
-    let mut worst_overall = f64::NEG_INFINITY;
-    let mut failures = Vec::new();
-    for rate in RATES {
-        for lookahead_ms in [5.0, 0.5] {
-            let params = LimiterParams {
-                ceiling_db: CEILING_DB,
-                lookahead_ms,
-                true_peak: true,
-                ..Default::default()
+/// Worst true-peak overshoot of `out` over the ceiling in force, dB. Within 32 samples of a
+/// ceiling change the higher of the two counts: the reconstructed waveform near the change
+/// is made of samples on both sides of it.
+fn overshoot_db(out: &Outcome) -> f64 {
+    let near = 32;
+    let mut worst = f64::NEG_INFINITY;
+    for ch in [&out.left, &out.right] {
+        let peaks = peaks_per_sample(ch);
+        for (n, &p) in peaks.iter().enumerate() {
+            let lo = n.saturating_sub(near);
+            let hi = (n + near).min(out.ceiling.len() - 1);
+            let allowed = if out.ceiling[lo] == out.ceiling[hi] {
+                out.ceiling[n]
+            } else {
+                out.ceiling[lo..=hi].iter().fold(0.0f64, |m, &c| m.max(c))
             };
-            for case in torture_suite(rate) {
-                let (l, r) = run(rate, params, &case);
-                let tp = 20.0 * true_peak_16x(&l).max(true_peak_16x(&r)).log10();
-                let over = tp - CEILING_DB;
-                worst_overall = worst_overall.max(over);
-                println!("{rate} Hz, look-ahead {lookahead_ms} ms, {}: output {tp:+.3} dBTP ({over:+.3} dB vs ceiling)", case.name);
-                if over > TP_TOLERANCE_DB {
-                    failures.push(format!(
-                        "{} at {rate} Hz, {lookahead_ms} ms: {over:+.3} dB",
-                        case.name
-                    ));
-                }
+            if p > 0.0 {
+                worst = worst.max(20.0 * (p / allowed).log10());
             }
         }
     }
-    println!("worst true-peak overshoot over the whole suite: {worst_overall:+.4} dB");
+    worst
+}
+
+/// Runs every family at every rate in true-peak mode; `band` limits each family's content
+/// first (None: full band). Returns the worst overshoot and the report lines.
+fn true_peak_suite(band: Option<f64>, band_limit: bool) -> (f64, Vec<String>) {
+    let mut worst = f64::NEG_INFINITY;
+    let mut lines = Vec::new();
+    for (ri, &rate) in RATES.iter().enumerate() {
+        let mut worst_here = (f64::NEG_INFINITY, "");
+        for (i, fam) in families(rate).iter().enumerate() {
+            let (l, r) = match band {
+                Some(b) => (band_limited(&fam.left, b), band_limited(&fam.right, b)),
+                None => (fam.left.clone(), fam.right.clone()),
+            };
+            let plan = plan(rate, ri, i, fam, true, band_limit);
+            let over = overshoot_db(&run(rate, &plan, &l, &r));
+            lines.push(format!(
+                "{rate} Hz, {:>4} ms, release {:>6.1} ms{}{}, {}: {over:+.4} dB",
+                plan.start.lookahead_ms,
+                plan.start.release_ms,
+                if plan.start.auto_release {
+                    " (auto)"
+                } else {
+                    ""
+                },
+                if plan.changes.is_empty() {
+                    ""
+                } else {
+                    ", automated"
+                },
+                fam.name
+            ));
+            if over > worst_here.0 {
+                worst_here = (over, fam.name);
+            }
+        }
+        lines.push(format!(
+            "{rate} Hz worst: {:+.4} dB ({})",
+            worst_here.0, worst_here.1
+        ));
+        worst = worst.max(worst_here.0);
+    }
+    (worst, lines)
+}
+
+/// The guarantee: content up to 0.47 fs never leaves more than 0.02 dB over the ceiling,
+/// measured by the FFT reference meter over the whole suite.
+#[test]
+fn true_peak_mode_holds_the_ceiling_on_the_suite() {
+    let (worst, lines) = true_peak_suite(Some(GUARANTEED_BAND), false);
+    println!("{}", lines.join("\n"));
+    println!("worst true-peak overshoot, content to {GUARANTEED_BAND} fs: {worst:+.4} dB");
+    assert!(worst <= GUARANTEE_DB, "{worst:+.4} dB over the ceiling");
+}
+
+/// Outside the guarantee: the same suite with the families' full band, energy up to Nyquist
+/// included. The detector is blind above about 0.48 fs, so this is a measurement with a bound
+/// kept close to it, so it cannot silently get worse.
+#[test]
+fn true_peak_overshoot_with_content_up_to_nyquist() {
+    let (worst, lines) = true_peak_suite(None, false);
+    println!("{}", lines.join("\n"));
+    println!("worst true-peak overshoot, full band: {worst:+.4} dB");
     assert!(
-        failures.is_empty(),
-        "over the ceiling by more than {TP_TOLERANCE_DB} dB:\n{}",
-        failures.join("\n")
+        worst <= FULL_BAND_BOUND_DB,
+        "{worst:+.4} dB over the ceiling"
     );
 }
 
+/// With the band limit on, the guarantee covers any content: the full-band suite.
+#[test]
+fn the_band_limit_holds_the_ceiling_on_any_content() {
+    let (worst, lines) = true_peak_suite(None, true);
+    println!("{}", lines.join("\n"));
+    println!("worst true-peak overshoot, full band, band limit on: {worst:+.4} dB");
+    assert!(worst <= GUARANTEE_DB, "{worst:+.4} dB over the ceiling");
+}
+
+/// Sample-peak mode: no sample over the ceiling in force, ever, on the full-band suite.
 #[test]
 fn sample_peak_mode_never_lets_a_sample_over() {
-    let ceiling = 10f32.powf(CEILING_DB as f32 / 20.0);
-    for rate in RATES {
-        let params = LimiterParams {
-            ceiling_db: CEILING_DB,
-            lookahead_ms: 2.0,
-            true_peak: false,
-            ..Default::default()
-        };
-        for case in torture_suite(rate) {
-            let (l, r) = run(rate, params, &case);
-            let peak = l.iter().chain(&r).fold(0.0f32, |m, v| m.max(v.abs()));
-            assert!(
-                peak <= ceiling,
-                "{} at {rate}: sample peak {peak} > {ceiling}",
-                case.name
-            );
+    for (ri, &rate) in RATES.iter().enumerate() {
+        for (i, fam) in families(rate).iter().enumerate() {
+            let plan = plan(rate, ri, i, fam, false, false);
+            let out = run(rate, &plan, &fam.left, &fam.right);
+            for ch in [&out.left, &out.right] {
+                for (n, (&y, &c)) in ch.iter().zip(&out.ceiling).enumerate() {
+                    // The limiter's own f32 ceiling may sit a rounding above the f64 one.
+                    assert!(
+                        (y.abs() as f64) <= c * (1.0 + 1e-6),
+                        "{} at {rate} Hz: sample {n} is {y}, ceiling {c}",
+                        fam.name
+                    );
+                }
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Polyphase windowed-sinc interpolation by an integer factor.
 //!
 //! Used wherever Lacquer needs to see between the samples: the true-peak meter (BS.1770-4
-//! Annex 2 asks for at least 4x), and later the limiter's detector and the oversamplers.
+//! Annex 2 asks for at least 4x) and the half-band stages of the limiter's detector.
 //!
 //! Coefficients are stored tap-major (`coefs[k][p]`, all phases of one tap together), so one
 //! input sample feeds all `P` phases with one vector multiply-add per tap. The prototype is a
@@ -22,7 +22,7 @@ const MAX_TAPS: usize = 128;
 /// Block peak detection works on chunks of this many input samples.
 const PEAK_CHUNK: usize = 64;
 /// Lanes of consecutive output samples computed together (a few SIMD registers' worth).
-const LANES: usize = 16;
+pub(crate) const LANES: usize = 16;
 
 /// Zeroth-order modified Bessel function of the first kind (series; converges fast for the
 /// arguments a Kaiser window uses). Shared by every Kaiser design in `filter`.
@@ -92,6 +92,11 @@ impl<const P: usize, const T: usize> PolyphaseInterpolator<P, T> {
     /// Delay of the interpolated signal, in input samples.
     pub const LATENCY: usize = T / 2;
 
+    /// Taps of phase `p`, oldest input first.
+    pub(crate) fn phase_taps(&self, p: usize) -> &[f32; T] {
+        &self.reversed[p]
+    }
+
     /// Push one input sample into `history` (newest first) and return the `P` interpolated
     /// output samples that belong to it, oldest first.
     #[inline(always)]
@@ -111,7 +116,7 @@ impl<const P: usize, const T: usize> PolyphaseInterpolator<P, T> {
 /// One phase's output for `LANES` consecutive inputs: `buf` starts at the oldest input of the
 /// first window. One broadcast tap times a run of inputs per step, which vectorises cleanly.
 #[inline(always)]
-fn lanes_of_phase<const T: usize>(taps: &[f32; T], buf: &[f32]) -> [f32; LANES] {
+pub(crate) fn lanes_of_phase<const T: usize>(taps: &[f32; T], buf: &[f32]) -> [f32; LANES] {
     let mut acc = [0.0f32; LANES];
     for (j, &c) in taps.iter().enumerate() {
         for (a, &x) in acc.iter_mut().zip(&buf[j..j + LANES]) {
@@ -175,140 +180,6 @@ impl<const P: usize, const T: usize> PolyphaseInterpolator<P, T> {
     }
 }
 
-/// Largest phase count the segment detector supports.
-const MAX_PHASES: usize = 16;
-
-/// State of the segment peak detector for one channel.
-#[derive(Debug, Clone)]
-pub struct SegmentPeakState<const T: usize> {
-    history: [f32; T],
-    /// The oversampled points of the last two windows of the previous call.
-    carry: [f32; 2 * MAX_PHASES],
-}
-
-impl<const T: usize> Default for SegmentPeakState<T> {
-    fn default() -> Self {
-        Self {
-            history: [0.0; T],
-            carry: [0.0; 2 * MAX_PHASES],
-        }
-    }
-}
-
-impl<const T: usize> SegmentPeakState<T> {
-    pub fn reset(&mut self) {
-        *self = Self::default();
-    }
-}
-
-/// Height of the crest through three equally spaced points with `b` the largest.
-///
-/// Fits a sinusoid `A cos(phi + k theta)`, `k = -1, 0, 1`: `a + c = 2 b cos theta` gives the
-/// spacing in phase, `a - c = 2 A sin phi sin theta` the offset, and `A` follows. Exact for a
-/// pure tone at any spacing below half a period, where a parabola under-reads a crest by up
-/// to `1 - cos(theta / 2)` (-0.04 dB for 20 kHz seen at 4x 44.1 kHz); near-flat tops where
-/// the fit is ill-conditioned fall back to the parabola.
-#[inline(always)]
-fn crest(a: f32, b: f32, c: f32) -> f32 {
-    let cos_theta = (a + c) / (2.0 * b);
-    if cos_theta > -0.9 && cos_theta < 0.999 {
-        let sin_theta = (1.0 - cos_theta * cos_theta).sqrt();
-        let s = (a - c) / (2.0 * sin_theta);
-        (b * b + s * s).sqrt()
-    } else {
-        let curvature = a - 2.0 * b + c;
-        if curvature < 0.0 {
-            b - 0.125 * (a - c) * (a - c) / curvature
-        } else {
-            b
-        }
-    }
-}
-
-impl<const P: usize, const T: usize> PolyphaseInterpolator<P, T> {
-    /// Delay of `segment_peaks`: `out[i]` describes the segment that ends this many input
-    /// samples before input `i`.
-    pub const SEGMENT_LATENCY: usize = T / 2;
-
-    /// Peak of every segment between consecutive input samples, for a look-ahead limiter.
-    ///
-    /// `out[i]` is the largest |value| of the interpolated signal between input samples
-    /// `i - SEGMENT_LATENCY - 1` and `i - SEGMENT_LATENCY` (counting from the start of this
-    /// call; earlier calls supply the history). The discrete oversampled points can sit either
-    /// side of the true crest, so every local maximum is refined with a parabola through it and
-    /// its two neighbours (which may lie in the adjacent segments): the under-read shrinks from
-    /// `1 - cos(pi f / (P fs))` to thousandths of a dB.
-    pub fn segment_peaks(&self, state: &mut SegmentPeakState<T>, input: &[f32], out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: the CPU supports AVX (checked just above).
-            return unsafe { self.segment_peaks_avx(state, input, out) };
-        }
-        self.segment_peaks_portable(state, input, out)
-    }
-
-    /// See `max_abs_block_avx`.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx")]
-    unsafe fn segment_peaks_avx(
-        &self,
-        state: &mut SegmentPeakState<T>,
-        input: &[f32],
-        out: &mut [f32],
-    ) {
-        self.segment_peaks_portable(state, input, out)
-    }
-
-    #[inline(always)]
-    fn segment_peaks_portable(
-        &self,
-        state: &mut SegmentPeakState<T>,
-        input: &[f32],
-        out: &mut [f32],
-    ) {
-        assert!(T <= MAX_TAPS && P <= MAX_PHASES && out.len() >= input.len());
-        let mut buf = [0.0f32; PEAK_CHUNK + MAX_TAPS];
-        // Oversampled stream: two carried windows, then one window (P points) per input.
-        let mut z = [0.0f32; (PEAK_CHUNK + 2) * MAX_PHASES];
-        let mut done = 0;
-        for chunk in input.chunks(PEAK_CHUNK) {
-            let n = chunk.len();
-            buf[..T - 1].copy_from_slice(&state.history[..T - 1]);
-            buf[T - 1..T - 1 + n].copy_from_slice(chunk);
-            z[..2 * P].copy_from_slice(&state.carry[..2 * P]);
-            for i in 0..n {
-                // Phase 0 is the input itself, delayed by T/2.
-                z[(i + 2) * P] = buf[i + T - 1 - T / 2].abs();
-            }
-            for (p, taps) in self.reversed.iter().enumerate().skip(1) {
-                let mut start = 0;
-                while start < n {
-                    let acc = lanes_of_phase(taps, &buf[start..]);
-                    for (k, a) in acc.iter().enumerate().take((n - start).min(LANES)) {
-                        z[(start + k + 2) * P + p] = a.abs();
-                    }
-                    start += LANES;
-                }
-            }
-            for (i, o) in out[done..done + n].iter_mut().enumerate() {
-                // Segment of stream window i + 1: its P points and the next window's phase 0,
-                // with one neighbour either side for the parabola.
-                let first = (i + 1) * P;
-                let mut peak = 0.0f32;
-                for k in first..=first + P {
-                    let (a, b, c) = (z[k - 1], z[k], z[k + 1]);
-                    let v = if b >= a && b >= c { crest(a, b, c) } else { b };
-                    peak = peak.max(v);
-                }
-                *o = peak;
-            }
-            state.history[..T - 1].copy_from_slice(&buf[n..n + T - 1]);
-            state.carry[..2 * P].copy_from_slice(&z[n * P..(n + 2) * P]);
-            done += n;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,39 +222,6 @@ mod tests {
                 "block {block}: {block_peak} vs {per_sample}"
             );
         }
-    }
-
-    /// The limiter's detector: 4x, 128 taps, with the sinusoidal crest fit, finds a sine's
-    /// crest within thousandths of a dB up to 20 kHz at 44.1 kHz, wherever the crest falls
-    /// between samples (a parabola alone under-reads 20 kHz by 0.04 dB at 4x).
-    #[test]
-    fn segment_peaks_find_the_crest_between_samples() {
-        let f = PolyphaseInterpolator::<4, 128>::new(10.0);
-        let rate = 44_100.0;
-        let mut worst_under: f64 = 0.0;
-        let mut worst_over: f64 = 0.0;
-        for freq in [997.0, 5_000.0, 11_025.0, 15_000.0, 19_000.0, 20_000.0] {
-            for phase in 0..16 {
-                let ph = phase as f64 / 16.0 * std::f64::consts::TAU;
-                let x: Vec<f32> = (0..4_000)
-                    .map(|n| (0.5 * (TAU * freq * n as f64 / rate + ph).sin()) as f32)
-                    .collect();
-                let mut state = SegmentPeakState::default();
-                let mut out = vec![0.0f32; x.len()];
-                for (c, o) in x.chunks(37).zip(out.chunks_mut(37)) {
-                    f.segment_peaks(&mut state, c, o);
-                }
-                let peak = out[200..].iter().fold(0.0f32, |m, &v| m.max(v)) as f64;
-                let db = 20.0 * (peak / 0.5).log10();
-                worst_under = worst_under.min(db);
-                worst_over = worst_over.max(db);
-            }
-        }
-        println!("segment detector error: {worst_under:.4} .. {worst_over:+.4} dB");
-        assert!(
-            worst_under > -0.01 && worst_over < 0.01,
-            "{worst_under} .. {worst_over}"
-        );
     }
 
     /// Every phase is a fractional-delay filter with unity gain across the pass band.

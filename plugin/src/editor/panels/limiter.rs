@@ -65,6 +65,10 @@ pub fn draw(
             controls::toggle(ui, ctl, &p.lim_enabled, "On");
             controls::toggle(ui, ctl, &p.lim_true_peak, "True peak");
             controls::toggle(ui, ctl, &p.lim_auto_release, "Auto release");
+            controls::toggle(ui, ctl, &p.lim_band_limit, "Band limit").on_hover_text(
+                "Remove content above 0.47 fs first, so the true-peak ceiling holds on any \
+                 material (energy near Nyquist is otherwise not seen)",
+            );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let text = |s: String| RichText::new(s).font(theme::mono(theme::SMALL));
                 ui.label(text(format!("Max {}", fmt_gr(max_gr))).color(theme::GR))
