@@ -9,12 +9,16 @@ cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 cargo bench -p lacquer-tests --bench plugin --no-run 2>/dev/null
 bench=$(ls -t target/release/deps/plugin-* | grep -v '\.d$' | head -1)
+# Only the main thread counts: it is the one calling process(). The plugin's background
+# threads (workers, the reference loader) run on their own schedule and would make the total
+# vary from run to run.
 instructions() {
   local out
-  out=$(mktemp)
-  LACQUER_BENCH_RUN="$1:$2:$3" valgrind --tool=callgrind --callgrind-out-file="$out" "$bench" >/dev/null 2>&1
-  callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
-  rm -f "$out"
+  out=$(mktemp -d)
+  LACQUER_BENCH_RUN="$1:$2:$3" valgrind --tool=callgrind --separate-threads=yes \
+    --callgrind-out-file="$out/cg" "$bench" >/dev/null 2>&1
+  callgrind_annotate "$out/cg-01" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+  rm -rf "$out"
 }
 for config in default heaviest; do
   for block in 16 64 512 4096; do

@@ -13,15 +13,17 @@ fn main() {
     let frames = 48_000 * 4;
     let l = noise(frames, 5);
     let r = noise(frames, 6);
-    for (label, true_peak) in [
-        ("limiter, sample-peak mode, +12 dB drive", false),
-        ("limiter, true-peak mode (8x detector), +12 dB drive", true),
+    for (label, true_peak, band_limit) in [
+        ("limiter, sample-peak mode, +12 dB drive", false, false),
+        ("limiter, true-peak mode (8x detector), +12 dB drive", true, false),
+        ("limiter, true peak and band limit, +12 dB drive", true, true),
     ] {
         let mut lim = Limiter::new(
             RATE,
             LimiterParams {
                 drive_db: 12.0,
                 true_peak,
+                band_limit,
                 ..Default::default()
             },
         );
