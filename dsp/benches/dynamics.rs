@@ -15,8 +15,16 @@ fn main() {
     let r = noise(frames, 6);
     for (label, true_peak, band_limit) in [
         ("limiter, sample-peak mode, +12 dB drive", false, false),
-        ("limiter, true-peak mode (8x detector), +12 dB drive", true, false),
-        ("limiter, true peak and band limit, +12 dB drive", true, true),
+        (
+            "limiter, true-peak mode (8x detector), +12 dB drive",
+            true,
+            false,
+        ),
+        (
+            "limiter, true peak and band limit, +12 dB drive",
+            true,
+            true,
+        ),
     ] {
         let mut lim = Limiter::new(
             RATE,

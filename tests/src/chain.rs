@@ -287,7 +287,7 @@ fn a_future_state_loads_safe_defaults() {
 /// shelf), and the plain onset of a 5 ms glide or a 10 ms attack at 40x full scale, seen through
 /// a soloed multiband band or a high-pass that removes the sine itself, reaches 0.1 to 0.4.
 ///
-/// Thirteen sequences (`SEED=n` runs one other). Measured: worst 0.032 (bound 0.1). What this
+/// Thirteen sequences (`SEED=n` runs one other). Measured: worst 0.042 (bound 0.065). What this
 /// test found: a block split sped an EQ glide up 4x (0.71); the limiter's second gain path
 /// resumed from a stale state when unlinked (0.27); a 1-frame EQ sub-block after a split took
 /// a whole sub-block's dynamic gain step (0.73); a steep low-pass gliding down from near Nyquist
@@ -298,7 +298,7 @@ fn a_future_state_loads_safe_defaults() {
 /// 23 dB of limiter drive).
 #[test]
 fn random_automation_of_every_parameter_never_clicks() {
-    const CLICK: f32 = 0.1;
+    const CLICK: f32 = 0.065;
     let rate = 48_000.0;
     let input = crate::signal::sine(rate, 100.0, 0.5, 96_000);
     let mut host = Host::active(rate, 1024);

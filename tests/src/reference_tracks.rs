@@ -300,9 +300,13 @@ fn a_reference_follows_the_transport_at_the_masters_loudness() {
          {master_tail:.2} LUFS (difference {:.3} LU)",
         out_lufs - master_tail
     );
-    assert!(worst_residual < 3e-4, "{worst_residual}");
-    assert!(worst_gain < 0.05, "{worst_gain}");
-    assert!((out_lufs - master_tail).abs() < 0.1);
+    // The README's figures: 7.9e-5 per sample, 0.012 dB, 0.013 LU.
+    assert!(worst_residual < 1.6e-4, "{worst_residual}");
+    assert!(worst_gain < 0.025, "{worst_gain}");
+    assert!(
+        (out_lufs - master_tail).abs() < 0.03,
+        "{out_lufs} vs {master_tail}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -416,7 +420,8 @@ fn switching_at_random_points_is_click_free() {
     assert!(automation.len() >= 20);
     assert!(worst <= 1.0, "{worst}");
     assert!(hard > 20.0);
-    assert!(settled_err < 2e-4, "{settled_err}");
+    // The README's figure: 3.6e-5.
+    assert!(settled_err < 7.5e-5, "{settled_err}");
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -824,7 +829,8 @@ fn match_eq_brings_the_master_within_1_db_of_the_reference() {
         before_err[0] > 3.0 && before_err[1] > 3.0,
         "the test material differs"
     );
-    assert!(after_err[0] < 1.0 && after_err[1] < 1.0, "{after_err:?}");
+    // The README's figures: 0.3 dB (mid) and 0.5 dB (side).
+    assert!(after_err[0] < 0.6 && after_err[1] < 1.0, "{after_err:?}");
 
     // At 0 % the learned, frozen curve changes nothing.
     let mut state = state_json(&mut host);
