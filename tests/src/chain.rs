@@ -287,9 +287,11 @@ fn a_future_state_loads_safe_defaults() {
 /// shelf), and the plain onset of a 5 ms glide or a 10 ms attack at 40x full scale, seen through
 /// a soloed multiband band or a high-pass that removes the sine itself, reaches 0.1 to 0.4.
 ///
-/// Thirteen sequences (`SEED=n` runs one other). Measured: worst 0.042 (bound 0.065). What this
-/// test found: a block split sped an EQ glide up 4x (0.71); the limiter's second gain path
-/// resumed from a stale state when unlinked (0.27); a 1-frame EQ sub-block after a split took
+/// Thirteen sequences (`SEED=n` runs one other), the limiter's ceiling, true-peak mode and band
+/// limit among the parameters. Measured: worst 0.0101 (bound 0.02). What this test found: a
+/// compressor stereo-mode switch applied the other mode's gains at once (0.074); a block split
+/// sped an EQ glide up 4x (0.71); the limiter's second gain path resumed from a stale state when
+/// unlinked (0.27); a 1-frame EQ sub-block after a split took
 /// a whole sub-block's dynamic gain step (0.73); a steep low-pass gliding down from near Nyquist
 /// interpolated between designs too far apart; every EQ glide started at full rate (a one-pole;
 /// now two stages). With the EQ as it was before those fixes these sequences measure up to
@@ -298,7 +300,7 @@ fn a_future_state_loads_safe_defaults() {
 /// 23 dB of limiter drive).
 #[test]
 fn random_automation_of_every_parameter_never_clicks() {
-    const CLICK: f32 = 0.065;
+    const CLICK: f32 = 0.02;
     let rate = 48_000.0;
     let input = crate::signal::sine(rate, 100.0, 0.5, 96_000);
     let mut host = Host::active(rate, 1024);
@@ -314,13 +316,12 @@ fn random_automation_of_every_parameter_never_clicks() {
                 && !p.name.ends_with("Release")
                 && !p.name.starts_with("Saturation")
                 && !p.name.starts_with("Reference")
+                // These bypass the limiter or act after it; the peak bound below needs it.
                 && ![
                     "Output Gain",
                     "Gain-Matched Listening",
                     "Bypass",
                     "Limiter On",
-                    "Limiter Ceiling",
-                    "Limiter True Peak",
                 ]
                 .contains(&p.name.as_str())
         })
@@ -400,7 +401,8 @@ fn random_automation_of_every_parameter_never_clicks() {
                 }
             }
         }
-        assert!(out.peak() <= 0.9, "seed {seed}: peak {}", out.peak());
+        // The ceiling moves over its range, up to 0 dBFS.
+        assert!(out.peak() <= 1.0, "seed {seed}: peak {}", out.peak());
         worst_of_all = worst_of_all.max(worst);
         assert!(
             worst < CLICK,
