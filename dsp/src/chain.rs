@@ -27,7 +27,7 @@ use crate::filter::crossover::MAX_BANDS as MB_BANDS;
 use crate::imager::{Imager, ImagerParams};
 use crate::meter::{MeterSet, MeterSnapshot};
 use crate::saturation::{SaturationParams, Saturator};
-use crate::util::flush_non_normal;
+use crate::util::{db_to_gain_f64, flush_non_normal, one_pole_coef_per};
 
 /// Fixed processing grid, in frames. One block of buffering is part of the latency.
 pub const BLOCK: usize = 64;
@@ -379,7 +379,7 @@ impl GainRamp {
     fn apply(&mut self, left: &mut [f32], right: &mut [f32]) {
         if self.steps_left == 0 {
             if self.db != 0.0 {
-                let g = 10f64.powf(self.db / 20.0) as f32;
+                let g = db_to_gain_f64(self.db) as f32;
                 left.iter_mut()
                     .chain(right.iter_mut())
                     .for_each(|x| *x *= g);
@@ -395,7 +395,7 @@ impl GainRamp {
                     self.db + self.step_db
                 };
             }
-            let g = 10f64.powf(self.db / 20.0) as f32;
+            let g = db_to_gain_f64(self.db) as f32;
             *l *= g;
             *r *= g;
         }
@@ -545,7 +545,7 @@ impl MasteringChain {
             input_meter: MeterSet::new(sample_rate),
             output_meter: MeterSet::new(sample_rate),
             match_db: 0.0,
-            match_coef: 1.0 - (-(BLOCK as f64) / (MATCH_SMOOTHING_MS * 1e-3 * sample_rate)).exp(),
+            match_coef: one_pole_coef_per(BLOCK as f64, MATCH_SMOOTHING_MS, sample_rate),
             match_ramp: GainRamp::new(sample_rate, GAIN_SMOOTHING_MS),
             gain_reduction: GainReduction::default(),
             run_pos: 0,

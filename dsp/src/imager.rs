@@ -32,7 +32,7 @@ use crate::filter::crossover::{
     BandBuffers, BandSplitter, Lr4Allpass, Lr4Crossover, MAX_BANDS, SPLIT_CHUNK,
 };
 use crate::util::smooth::Smoother;
-use crate::util::{check_range, clamp_or};
+use crate::util::{check_range, clamp_or, one_pole_coef, one_pole_coef_per};
 
 const CHUNK: usize = SPLIT_CHUNK;
 pub const MAX_WIDTH_PERCENT: f64 = 200.0;
@@ -243,7 +243,7 @@ impl Imager {
     pub fn new(sample_rate: f64, params: ImagerParams) -> Self {
         let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
         let p = params.clamped();
-        let coef = 1.0 - (-1.0 / (SMOOTHING_MS * 1e-3 * sample_rate)).exp();
+        let coef = one_pole_coef(SMOOTHING_MS, sample_rate);
         let s = |v: f64| Smoother::new(v, coef);
         let mut imager = Self {
             sample_rate,
@@ -257,8 +257,7 @@ impl Imager {
             path_step: (1.0 / (PATH_FADE_MS * 1e-3 * sample_rate)) as f32,
             filters_running: false,
             bass_log2: p.bass_mono_hz.log2(),
-            bass_glide: 1.0
-                - (-(BASS_GLIDE_STEP as f64) / (SMOOTHING_MS * 1e-3 * sample_rate)).exp(),
+            bass_glide: one_pole_coef_per(BASS_GLIDE_STEP as f64, SMOOTHING_MS, sample_rate),
             bass_countdown: 0,
             bass_split: Lr4Crossover::new(sample_rate, p.bass_mono_hz),
             bass_allpass: Lr4Allpass::new(sample_rate, p.bass_mono_hz),

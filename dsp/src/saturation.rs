@@ -30,7 +30,7 @@
 use crate::filter::oversampler::{Oversampler, OversamplingFactor, MAX_BLOCK};
 use crate::gain::crossfade_to_dry;
 use crate::util::smooth::Smoother;
-use crate::util::{check_range, clamp_or};
+use crate::util::{check_range, clamp_or, db_to_gain_f64, one_pole_coef};
 use std::f64::consts::PI;
 
 pub const MAX_DRIVE_DB: f64 = 24.0;
@@ -220,7 +220,7 @@ impl DcBlocker {
 
 /// RMS (mean removed) of `curve(gain * A sin)` over one period, for the -18 dBFS RMS sine.
 fn reference_output_rms(curve: SaturationCurve, gain: f64) -> f64 {
-    let amplitude = 10f64.powf(REFERENCE_RMS_DB / 20.0) * std::f64::consts::SQRT_2;
+    let amplitude = db_to_gain_f64(REFERENCE_RMS_DB) * std::f64::consts::SQRT_2;
     let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
     for i in 0..TABLE_POINTS {
         let x = gain * amplitude * (2.0 * PI * i as f64 / TABLE_POINTS as f64).sin();
@@ -254,15 +254,15 @@ pub struct Saturator {
 impl Saturator {
     pub fn new(sample_rate: f64, params: SaturationParams) -> Self {
         let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
-        let reference = 10f64.powf(REFERENCE_RMS_DB / 20.0);
+        let reference = db_to_gain_f64(REFERENCE_RMS_DB);
         let mut makeup_table = Box::new([[0.0f32; TABLE_LEN]; 3]);
         for curve in SaturationCurve::ALL {
             for (i, m) in makeup_table[curve.index()].iter_mut().enumerate() {
-                let gain = 10f64.powf(i as f64 * TABLE_STEP_DB / 20.0);
+                let gain = db_to_gain_f64(i as f64 * TABLE_STEP_DB);
                 *m = (reference / reference_output_rms(curve, gain)) as f32;
             }
         }
-        let coef = 1.0 - (-1.0 / (SMOOTHING_MS * 1e-3 * sample_rate)).exp();
+        let coef = one_pole_coef(SMOOTHING_MS, sample_rate);
         let p = params.clamped();
         let mut sat = Self {
             params: p,
@@ -334,7 +334,7 @@ impl Saturator {
     }
 
     fn update_drive(&mut self, drive_db: f64) {
-        self.drive_gain = 10f64.powf(drive_db / 20.0) as f32;
+        self.drive_gain = db_to_gain_f64(drive_db) as f32;
         self.makeup = self.makeup_for(drive_db);
     }
 

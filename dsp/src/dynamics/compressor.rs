@@ -30,7 +30,7 @@
 //! compensation it does not push peaks above full scale for moderate settings.
 
 use crate::filter::crossover::{ButterworthSvfCoefs, Svf};
-use crate::util::{check_range, clamp_or};
+use crate::util::{check_range, clamp_or, one_pole_decay};
 use std::f64::consts::{LN_2, LOG2_E, SQRT_2};
 
 const CHUNK: usize = 64;
@@ -282,11 +282,6 @@ pub(crate) fn fast_exp2(x: f64) -> f64 {
     p * f64::from_bits(((k + 1023) as u64) << 52)
 }
 
-#[inline(always)]
-fn one_pole_coef(ms: f64, sample_rate: f64) -> f64 {
-    (-1.0 / (ms * 1e-3 * sample_rate)).exp()
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Timing {
     attack: f64,
@@ -482,8 +477,8 @@ impl Compressor {
                 attack: 0.0,
                 release: 0.0,
                 auto_release: false,
-                slow_charge: one_pole_coef(AUTO_SLOW_CHARGE_MS, sample_rate),
-                slow_release: one_pole_coef(AUTO_SLOW_RELEASE_MS, sample_rate),
+                slow_charge: one_pole_decay(AUTO_SLOW_CHARGE_MS, sample_rate),
+                slow_release: one_pole_decay(AUTO_SLOW_RELEASE_MS, sample_rate),
             },
             rms_coef: 0.0,
             sidechain_coefs: ButterworthSvfCoefs::butterworth(p.sidechain_hpf_hz, sample_rate),
@@ -521,14 +516,14 @@ impl Compressor {
         let p = params.clamped();
         let fs = self.sample_rate;
         self.curve = Curve::new(&p);
-        self.timing.attack = one_pole_coef(p.attack_ms, fs);
+        self.timing.attack = one_pole_decay(p.attack_ms, fs);
         self.timing.release = if p.auto_release {
-            one_pole_coef(AUTO_FAST_RELEASE_MS, fs)
+            one_pole_decay(AUTO_FAST_RELEASE_MS, fs)
         } else {
-            one_pole_coef(p.release_ms, fs)
+            one_pole_decay(p.release_ms, fs)
         };
         self.timing.auto_release = p.auto_release;
-        self.rms_coef = 1.0 - one_pole_coef(p.rms_window_ms, fs);
+        self.rms_coef = 1.0 - one_pole_decay(p.rms_window_ms, fs);
         if p.sidechain_hpf_hz != self.params.sidechain_hpf_hz {
             self.sidechain_coefs = ButterworthSvfCoefs::butterworth(p.sidechain_hpf_hz, fs);
         }

@@ -27,7 +27,7 @@
 //! Both modes have the same latency, so switching never shifts the audio.
 
 use crate::filter::{BandLimit, SegmentPeakDetector, SegmentPeakState};
-use crate::util::{check_range, clamp_or, db_to_gain, SlidingMin};
+use crate::util::{check_range, clamp_or, db_to_gain, db_to_gain_f64, one_pole_coef, SlidingMin};
 
 /// Detection delay: the detector's delay plus one sample so a sample's requirement can
 /// include the segment after it.
@@ -310,7 +310,7 @@ impl Limiter {
             activity: [0.0; 2],
             drive: 1.0,
             drive_target: 1.0,
-            drive_coef: 1.0 - (-1.0 / (DRIVE_SMOOTHING_MS * 1e-3 * sample_rate)).exp(),
+            drive_coef: one_pole_coef(DRIVE_SMOOTHING_MS, sample_rate),
             band_limit: BandLimit::new(),
             detector: SegmentPeakDetector::new(),
             detect_state: Default::default(),
@@ -361,8 +361,8 @@ impl Limiter {
             }
         }
         self.ceiling = db_to_gain(p.ceiling_db as f32) as f64;
-        self.release_coef = 1.0 - (-1.0 / (p.release_ms * 1e-3 * self.sample_rate)).exp();
-        self.drive_target = 10f64.powf(p.drive_db / 20.0);
+        self.release_coef = one_pole_coef(p.release_ms, self.sample_rate);
+        self.drive_target = db_to_gain_f64(p.drive_db);
         self.band_limit.set_enabled(p.band_limit);
         self.params = p;
     }
@@ -509,7 +509,7 @@ impl Limiter {
                 // buy nothing.
                 let ms = AUTO_RELEASE_FAST_MS
                     + (AUTO_RELEASE_SLOW_MS - AUTO_RELEASE_FAST_MS) * self.activity[ch];
-                1.0 - (-1.0 / (ms * 1e-3 * self.sample_rate)).exp()
+                one_pole_coef(ms, self.sample_rate)
             } else {
                 release
             };

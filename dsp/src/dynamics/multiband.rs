@@ -14,7 +14,7 @@ use super::compressor::{Compressor, CompressorParams, Glide, MAX_LOOKAHEAD_MS};
 use crate::filter::crossover::{
     BandBuffers, BandSplitter, MAX_BANDS, MAX_CROSSOVER_HZ, MIN_CROSSOVER_HZ, SPLIT_CHUNK,
 };
-use crate::util::{check_range, clamp_or};
+use crate::util::{check_range, clamp_or, db_to_gain_f64};
 
 /// Glide time for band gain, solo, mute and bypass changes.
 const BAND_GLIDE_MS: f64 = 20.0;
@@ -200,7 +200,7 @@ impl MultibandCompressor {
             let gain = match (heard, band.bypass) {
                 (false, _) => 0.0,
                 (true, true) => 1.0,
-                (true, false) => 10f64.powf(band.gain_db / 20.0),
+                (true, false) => db_to_gain_f64(band.gain_db),
             };
             self.band_gain[b].set_target(gain, self.glide_samples);
         }

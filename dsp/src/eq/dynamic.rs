@@ -16,7 +16,7 @@
 //! smoothly (see `min_phase`).
 
 use crate::filter::{SvfCoefs, SvfTaps};
-use crate::util::{check_range, clamp_or};
+use crate::util::{check_range, clamp_or, one_pole_coef_per};
 
 use super::band::{BandType, MAX_F0_FRACTION};
 
@@ -153,7 +153,7 @@ impl DynamicDetector {
         } else {
             params.release_ms
         };
-        let alpha = 1.0 - (-(block_len as f64) / (tau_ms * 1e-3 * self.sample_rate)).exp();
+        let alpha = one_pole_coef_per(block_len as f64, tau_ms, self.sample_rate);
         self.offset_db += (target - self.offset_db) * alpha;
         if !self.offset_db.is_finite() {
             self.offset_db = 0.0;

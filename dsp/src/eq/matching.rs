@@ -12,6 +12,7 @@
 //! every gain arrived there, the kernel does not touch the audio at all.
 
 use crate::filter::{StereoSvf, SvfCoefs, SvfTaps};
+use crate::util::{db_to_gain_f64, one_pole_coef_per};
 use std::f64::consts::PI;
 
 pub const MAX_MATCH_BANDS: usize = 121;
@@ -159,7 +160,7 @@ fn bell(centre: f64, q: f64, gain_db: f64, sample_rate: f64) -> SvfCoefs {
 
 /// Response of such a bell at `freq`, dB (exact for the bilinear design).
 fn bell_db(centre: f64, q: f64, gain_db: f64, freq: f64, sample_rate: f64) -> f64 {
-    let a2 = 10f64.powf(gain_db / 20.0);
+    let a2 = db_to_gain_f64(gain_db);
     let k = 1.0 / (q * a2.sqrt());
     let w = (PI * freq / sample_rate).tan() / (PI * centre / sample_rate).tan();
     let re = 1.0 - w * w;
@@ -277,7 +278,7 @@ impl MatchEq {
             target: vec![[0.0; 2]; MAX_MATCH_BANDS].into_boxed_slice(),
             active: vec![0; MAX_MATCH_BANDS].into_boxed_slice(),
             active_len: 0,
-            glide: 1.0 - (-(CHUNK as f64) / (GLIDE_MS * 1e-3 * sample_rate)).exp(),
+            glide: one_pole_coef_per(CHUNK as f64, GLIDE_MS, sample_rate),
             settled: true,
         }
     }

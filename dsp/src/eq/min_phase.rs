@@ -63,6 +63,7 @@
 //! (the sum clamped to +-24 dB). Dynamics apply to bells, shelves and tilt; other types ignore
 //! them.
 
+use crate::util::one_pole_coef_per;
 use std::f64::consts::PI;
 
 use crate::filter::{BiquadCoefs, StereoSvf, SvfCoefs, SvfTaps, ZPoly};
@@ -1231,7 +1232,7 @@ impl Band {
             }
         }
         if self.dyn_gain_db != self.dyn_offset_db {
-            let a = 1.0 - (-(len as f64) / (DYN_SMOOTH_MS * 1e-3 * designer.sample_rate())).exp();
+            let a = one_pole_coef_per(len as f64, DYN_SMOOTH_MS, designer.sample_rate());
             self.dyn_gain_db += (self.dyn_offset_db - self.dyn_gain_db) * a;
             if (self.dyn_gain_db - self.dyn_offset_db).abs() < SNAP_DB {
                 self.dyn_gain_db = self.dyn_offset_db;

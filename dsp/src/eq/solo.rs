@@ -5,6 +5,7 @@
 //! applies it only when asked.
 
 use crate::filter::{StereoSvf, SvfCoefs, SvfTaps};
+use crate::util::one_pole_coef;
 
 use super::band::{BandParams, BandType};
 
@@ -44,7 +45,7 @@ impl BandSolo {
             log_f: 10.0,
             log_q: 0.0,
             target: (10.0, 0.0),
-            glide: 1.0 - (-1.0 / (GLIDE_MS * 1e-3 * sample_rate)).exp(),
+            glide: one_pole_coef(GLIDE_MS, sample_rate),
             taps_stale: true,
         }
     }

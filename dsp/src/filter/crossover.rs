@@ -26,6 +26,7 @@
 //! * 4 bands: split at the middle crossover first, then `LP1 AP3 LP2 | HP1 AP3 LP2 |
 //!   LP3 AP1 HP2 | HP3 AP1 HP2` (two allpasses rather than three for the cascade form).
 
+use crate::util::one_pole_coef_per;
 use std::f64::consts::{PI, SQRT_2};
 
 /// Damping `k = 1/Q` of a Butterworth 2nd-order section.
@@ -359,8 +360,7 @@ impl BandSplitter {
             target_hz: defaults,
             current_log2: defaults.map(f64::log2),
             coefs: defaults.map(|f| ButterworthSvfCoefs::butterworth(f, sample_rate)),
-            glide: 1.0
-                - (-(CONTROL_INTERVAL as f64) / (FREQ_SMOOTHING_MS * 1e-3 * sample_rate)).exp(),
+            glide: one_pole_coef_per(CONTROL_INTERVAL as f64, FREQ_SMOOTHING_MS, sample_rate),
             countdown: 0,
             xo: Default::default(),
             ap: Default::default(),

@@ -6,6 +6,7 @@
 //! rate (see shared/standards.md).
 
 use crate::filter::{Biquad, BiquadCoefs};
+use crate::util::db_to_gain_f64;
 
 const SHELF_F0: f64 = 1681.974450955533;
 const SHELF_GAIN_DB: f64 = 3.999843853973347;
@@ -23,7 +24,7 @@ fn prewarp(f0: f64, sample_rate: f64) -> f64 {
 /// The two K-weighting stages for `sample_rate`.
 pub fn k_weighting(sample_rate: f64) -> [BiquadCoefs; 2] {
     let k = prewarp(SHELF_F0, sample_rate);
-    let vh = 10f64.powf(SHELF_GAIN_DB / 20.0);
+    let vh = db_to_gain_f64(SHELF_GAIN_DB);
     let vb = vh.powf(SHELF_VB_EXPONENT);
     let a0 = 1.0 + k / SHELF_Q + k * k;
     let shelf = BiquadCoefs {
