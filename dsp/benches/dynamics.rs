@@ -7,6 +7,7 @@ use lacquer_dsp::dynamics::{
     Compressor, CompressorParams, Detection, Limiter, LimiterParams, MultibandCompressor,
     MultibandParams,
 };
+use lacquer_dsp::Stage;
 use std::hint::black_box;
 
 fn main() {
@@ -28,7 +29,7 @@ fn main() {
     ] {
         let mut lim = Limiter::new(
             RATE,
-            LimiterParams {
+            &LimiterParams {
                 drive_db: 12.0,
                 true_peak,
                 band_limit,

@@ -5,6 +5,7 @@ mod common;
 use common::{bench, noise, BLOCK, RATE};
 use lacquer_dsp::eq::min_phase::MinPhaseEq;
 use lacquer_dsp::eq::{BandParams, BandType, DynamicParams, EqParams, PassKind, Placement};
+use lacquer_dsp::Stage;
 use std::hint::black_box;
 
 const BELLS_HZ: [f64; 8] = [
@@ -30,7 +31,7 @@ fn run(label: &str, params: EqParams, automate: bool) {
     let frames = 48_000 * 4;
     let l = noise(frames, 5);
     let r = noise(frames, 6);
-    let mut eq = MinPhaseEq::new(RATE);
+    let mut eq = MinPhaseEq::new(RATE, &EqParams::default());
     eq.set_params(&params);
     let (mut a, mut b) = (l.clone(), r.clone());
     let mut p = params;

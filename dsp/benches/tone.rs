@@ -7,6 +7,7 @@ use lacquer_dsp::dither::{Dither, DitherMode, DitherParams};
 use lacquer_dsp::filter::OversamplingFactor;
 use lacquer_dsp::imager::{Imager, ImagerParams};
 use lacquer_dsp::saturation::{SaturationCurve, SaturationParams, Saturator};
+use lacquer_dsp::Stage;
 use std::hint::black_box;
 
 fn run_blocks(
@@ -34,7 +35,7 @@ fn main() {
         for factor in OversamplingFactor::ALL {
             let mut sat = Saturator::new(
                 RATE,
-                SaturationParams {
+                &SaturationParams {
                     curve,
                     drive_db: 12.0,
                     mix_percent: 100.0,
@@ -55,7 +56,7 @@ fn main() {
             DitherMode::NoiseShaped,
         ),
     ] {
-        let mut dither = Dither::new(DitherParams { mode, bits: 16 });
+        let mut dither = Dither::new(RATE, &DitherParams { mode, bits: 16 });
         bench(label, frames, || {
             run_blocks(&l, &r, &mut a, &mut b, |x, y| dither.process(x, y))
         });
@@ -82,7 +83,7 @@ fn main() {
             },
         ),
     ] {
-        let mut imager = Imager::new(RATE, params);
+        let mut imager = Imager::new(RATE, &params);
         bench(label, frames, || {
             run_blocks(&l, &r, &mut a, &mut b, |x, y| imager.process(x, y))
         });

@@ -28,6 +28,7 @@ use crate::imager::{Imager, ImagerParams};
 use crate::meter::{MeterSet, MeterSnapshot};
 use crate::saturation::{SaturationParams, Saturator};
 use crate::util::{db_to_gain_f64, flush_non_normal, one_pole_coef_per};
+use crate::Stage;
 
 /// Fixed processing grid, in frames. One block of buffering is part of the latency.
 pub const BLOCK: usize = 64;
@@ -497,7 +498,7 @@ impl MasteringChain {
             EqMode::LinearPhase(size) => size,
             EqMode::MinimumPhase => LinearPhaseLatency::Medium,
         };
-        let mut eq_min = MinPhaseEq::new(sample_rate);
+        let mut eq_min = MinPhaseEq::new(sample_rate, &EqParams::default());
         eq_min.set_params(&p.eq);
         let slot = |on: bool, max: usize| Slot::new(on, sample_rate, max);
         let mut chain = Self {
@@ -516,17 +517,17 @@ impl MasteringChain {
             eq_linear: LinearPhaseEq::new(sample_rate, lp_size),
             eq_solo: BandSolo::new(sample_rate),
             eq_match: {
-                let mut m = MatchEq::new(sample_rate);
+                let mut m = MatchEq::new(sample_rate, &MatchParams::default());
                 m.set_params(&p.eq_match);
                 m.reset();
                 m
             },
             compressor: Compressor::new(sample_rate, &p.compressor),
             multiband: MultibandCompressor::new(sample_rate, &p.multiband),
-            saturator: Saturator::new(sample_rate, p.saturation),
-            imager: Imager::new(sample_rate, p.imager),
-            limiter: Limiter::new(sample_rate, p.limiter),
-            dither: Dither::new(p.dither),
+            saturator: Saturator::new(sample_rate, &p.saturation),
+            imager: Imager::new(sample_rate, &p.imager),
+            limiter: Limiter::new(sample_rate, &p.limiter),
+            dither: Dither::new(sample_rate, &p.dither),
             slots: [
                 slot(p.eq_enabled, max_linear),
                 slot(p.compressor_enabled, max_dynamics),
@@ -842,7 +843,7 @@ impl MasteringChain {
             self.imager.set_params(&p.imager);
         }
         if p.limiter != old.limiter {
-            self.limiter.set_params(p.limiter);
+            self.limiter.set_params(&p.limiter);
         }
         if p.dither != old.dither {
             self.dither.set_params(&p.dither);

@@ -17,6 +17,7 @@
 //! at 88.2 kHz and above the noise is pushed past 20 kHz anyway). The fed-back error is
 //! clamped, so clipping at full scale cannot make the loop run away.
 
+use crate::Stage;
 /// Dither mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DitherMode {
@@ -124,28 +125,6 @@ pub struct Dither {
 }
 
 impl Dither {
-    pub fn new(params: DitherParams) -> Self {
-        let mut d = Self {
-            params: params.clamped(),
-            scale: 1.0,
-            rng: SEEDS.map(Rng),
-            errors: [[0.0; 9]; 2],
-        };
-        d.set_params(&params);
-        d.reset();
-        d
-    }
-
-    /// Apply new settings. A change of mode or word length clears the shaping filter.
-    pub fn set_params(&mut self, params: &DitherParams) {
-        let p = params.clamped();
-        if p != self.params {
-            self.errors = [[0.0; 9]; 2];
-        }
-        self.scale = (1u64 << (p.bits - 1)) as f64;
-        self.params = p;
-    }
-
     pub fn params(&self) -> DitherParams {
         self.params
     }
@@ -153,19 +132,6 @@ impl Dither {
     /// Size of one step of the target grid.
     pub fn lsb(&self) -> f64 {
         1.0 / self.scale
-    }
-
-    pub fn reset(&mut self) {
-        self.rng = SEEDS.map(Rng);
-        self.errors = [[0.0; 9]; 2];
-    }
-
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        match self.params.mode {
-            DitherMode::Off => {}
-            DitherMode::Tpdf => self.process_tpdf(left, right),
-            DitherMode::NoiseShaped => self.process_shaped(left, right),
-        }
     }
 
     fn process_tpdf(&mut self, left: &mut [f32], right: &mut [f32]) {
@@ -194,6 +160,48 @@ impl Dither {
             *r = y;
             push_error(err_r, e);
         }
+    }
+}
+
+impl Stage for Dither {
+    type Params = DitherParams;
+
+    /// The rate is not used (dither is the same at every rate); it is taken so every stage
+    /// is built the same way.
+    fn new(_sample_rate: f64, params: &DitherParams) -> Self {
+        let mut d = Self {
+            params: params.clamped(),
+            scale: 1.0,
+            rng: SEEDS.map(Rng),
+            errors: [[0.0; 9]; 2],
+        };
+        d.set_params(params);
+        d.reset();
+        d
+    }
+    /// Apply new settings. A change of mode or word length clears the shaping filter.
+    fn set_params(&mut self, params: &DitherParams) {
+        let p = params.clamped();
+        if p != self.params {
+            self.errors = [[0.0; 9]; 2];
+        }
+        self.scale = (1u64 << (p.bits - 1)) as f64;
+        self.params = p;
+    }
+    fn reset(&mut self) {
+        self.rng = SEEDS.map(Rng);
+        self.errors = [[0.0; 9]; 2];
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        match self.params.mode {
+            DitherMode::Off => {}
+            DitherMode::Tpdf => self.process_tpdf(left, right),
+            DitherMode::NoiseShaped => self.process_shaped(left, right),
+        }
+    }
+    /// No delay.
+    fn latency(&self) -> usize {
+        0
     }
 }
 
@@ -284,7 +292,7 @@ mod tests {
     }
 
     fn run(mode: DitherMode, bits: u32, x: &[f32]) -> (Vec<f32>, Vec<f32>) {
-        let mut d = Dither::new(DitherParams { mode, bits });
+        let mut d = Dither::new(48_000.0, &DitherParams { mode, bits });
         let (mut l, mut r) = (x.to_vec(), x.to_vec());
         for (a, b) in l.chunks_mut(97).zip(r.chunks_mut(97)) {
             d.process(a, b);
@@ -501,10 +509,13 @@ mod tests {
     #[test]
     fn reset_replays_the_same_noise_and_nan_is_dithered_silence() {
         let x = sine(48_000.0, 100.0, 0.2, 5_000);
-        let mut d = Dither::new(DitherParams {
-            mode: DitherMode::NoiseShaped,
-            bits: 20,
-        });
+        let mut d = Dither::new(
+            48_000.0,
+            &DitherParams {
+                mode: DitherMode::NoiseShaped,
+                bits: 20,
+            },
+        );
         let (mut a, mut b) = (x.clone(), x.clone());
         d.process(&mut a, &mut b);
         d.reset();
@@ -525,7 +536,7 @@ mod tests {
     fn processing_does_not_allocate() {
         let x = sine(48_000.0, 100.0, 0.2, 1_000);
         let (mut l, mut r) = (x.clone(), x);
-        let mut d = Dither::new(DitherParams::default());
+        let mut d = Dither::new(48_000.0, &DitherParams::default());
         crate::no_alloc::assert_no_alloc(|| {
             for mode in [DitherMode::Off, DitherMode::Tpdf, DitherMode::NoiseShaped] {
                 for bits in SUPPORTED_BITS {

@@ -33,6 +33,7 @@ use crate::filter::crossover::{
 };
 use crate::util::smooth::Smoother;
 use crate::util::{check_range, clamp_or, one_pole_coef, one_pole_coef_per};
+use crate::Stage;
 
 const CHUNK: usize = SPLIT_CHUNK;
 pub const MAX_WIDTH_PERCENT: f64 = 200.0;
@@ -240,69 +241,8 @@ pub struct Imager {
 }
 
 impl Imager {
-    pub fn new(sample_rate: f64, params: ImagerParams) -> Self {
-        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
-        let p = params.clamped();
-        let coef = one_pole_coef(SMOOTHING_MS, sample_rate);
-        let s = |v: f64| Smoother::new(v, coef);
-        let mut imager = Self {
-            sample_rate,
-            params: p,
-            width: s(1.0),
-            band_gain: [s(1.0); MAX_WIDTH_BANDS],
-            bass_keep: s(1.0),
-            input_matrix: IDENTITY.map(s),
-            output_matrix: IDENTITY.map(s),
-            path: 0.0,
-            path_step: (1.0 / (PATH_FADE_MS * 1e-3 * sample_rate)) as f32,
-            filters_running: false,
-            bass_log2: p.bass_mono_hz.log2(),
-            bass_glide: one_pole_coef_per(BASS_GLIDE_STEP as f64, SMOOTHING_MS, sample_rate),
-            bass_countdown: 0,
-            bass_split: Lr4Crossover::new(sample_rate, p.bass_mono_hz),
-            bass_allpass: Lr4Allpass::new(sample_rate, p.bass_mono_hz),
-            splitter: BandSplitter::new(sample_rate, MAX_WIDTH_BANDS, &p.band_crossovers_hz),
-        };
-        imager.set_params(&p);
-        imager.reset();
-        imager
-    }
-
-    /// Apply new settings; they all glide (see the module notes). The splitter always runs
-    /// three bands, so even a new number of width bands only re-maps gliding band gains.
-    pub fn set_params(&mut self, params: &ImagerParams) {
-        let p = params.clamped();
-        self.width.target = p.width_percent / 100.0;
-        for (s, g) in self.band_gain.iter_mut().zip(p.band_gains()) {
-            s.target = g;
-        }
-        self.bass_keep.target = if p.bass_mono { 0.0 } else { 1.0 };
-        let (input, output) = p.matrices();
-        for (s, v) in self.input_matrix.iter_mut().zip(input) {
-            s.target = v;
-        }
-        for (s, v) in self.output_matrix.iter_mut().zip(output) {
-            s.target = v;
-        }
-        self.splitter.set_crossovers(&p.band_crossovers_hz);
-        self.params = p;
-    }
-
     pub fn params(&self) -> ImagerParams {
         self.params
-    }
-
-    /// Clear all state and jump to the current settings.
-    pub fn reset(&mut self) {
-        self.width.snap();
-        self.band_gain.iter_mut().for_each(Smoother::snap);
-        self.bass_keep.snap();
-        self.input_matrix.iter_mut().for_each(Smoother::snap);
-        self.output_matrix.iter_mut().for_each(Smoother::snap);
-        let engaged = self.params.needs_filters();
-        self.path = if engaged { 1.0 } else { 0.0 };
-        self.filters_running = engaged;
-        self.restart_filters();
     }
 
     fn restart_filters(&mut self) {
@@ -321,10 +261,6 @@ impl Imager {
         self.params.needs_filters()
             || !self.bass_keep.settled()
             || self.band_gain.iter().any(|s| !s.settled())
-    }
-
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        crate::util::chunks::for_each_chunk(left, right, CHUNK, |l, r| self.process_chunk(l, r));
     }
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
@@ -481,6 +417,76 @@ impl Imager {
     }
 }
 
+impl Stage for Imager {
+    type Params = ImagerParams;
+
+    fn new(sample_rate: f64, params: &ImagerParams) -> Self {
+        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
+        let p = params.clamped();
+        let coef = one_pole_coef(SMOOTHING_MS, sample_rate);
+        let s = |v: f64| Smoother::new(v, coef);
+        let mut imager = Self {
+            sample_rate,
+            params: p,
+            width: s(1.0),
+            band_gain: [s(1.0); MAX_WIDTH_BANDS],
+            bass_keep: s(1.0),
+            input_matrix: IDENTITY.map(s),
+            output_matrix: IDENTITY.map(s),
+            path: 0.0,
+            path_step: (1.0 / (PATH_FADE_MS * 1e-3 * sample_rate)) as f32,
+            filters_running: false,
+            bass_log2: p.bass_mono_hz.log2(),
+            bass_glide: one_pole_coef_per(BASS_GLIDE_STEP as f64, SMOOTHING_MS, sample_rate),
+            bass_countdown: 0,
+            bass_split: Lr4Crossover::new(sample_rate, p.bass_mono_hz),
+            bass_allpass: Lr4Allpass::new(sample_rate, p.bass_mono_hz),
+            splitter: BandSplitter::new(sample_rate, MAX_WIDTH_BANDS, &p.band_crossovers_hz),
+        };
+        imager.set_params(&p);
+        imager.reset();
+        imager
+    }
+    /// Apply new settings; they all glide (see the module notes). The splitter always runs
+    /// three bands, so even a new number of width bands only re-maps gliding band gains.
+    fn set_params(&mut self, params: &ImagerParams) {
+        let p = params.clamped();
+        self.width.target = p.width_percent / 100.0;
+        for (s, g) in self.band_gain.iter_mut().zip(p.band_gains()) {
+            s.target = g;
+        }
+        self.bass_keep.target = if p.bass_mono { 0.0 } else { 1.0 };
+        let (input, output) = p.matrices();
+        for (s, v) in self.input_matrix.iter_mut().zip(input) {
+            s.target = v;
+        }
+        for (s, v) in self.output_matrix.iter_mut().zip(output) {
+            s.target = v;
+        }
+        self.splitter.set_crossovers(&p.band_crossovers_hz);
+        self.params = p;
+    }
+    /// Clear all state and jump to the current settings.
+    fn reset(&mut self) {
+        self.width.snap();
+        self.band_gain.iter_mut().for_each(Smoother::snap);
+        self.bass_keep.snap();
+        self.input_matrix.iter_mut().for_each(Smoother::snap);
+        self.output_matrix.iter_mut().for_each(Smoother::snap);
+        let engaged = self.params.needs_filters();
+        self.path = if engaged { 1.0 } else { 0.0 };
+        self.filters_running = engaged;
+        self.restart_filters();
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        crate::util::chunks::for_each_chunk(left, right, CHUNK, |l, r| self.process_chunk(l, r));
+    }
+    /// No delay.
+    fn latency(&self) -> usize {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -507,7 +513,7 @@ mod tests {
     }
 
     fn run(params: ImagerParams, l: &[f32], r: &[f32]) -> (Vec<f32>, Vec<f32>) {
-        let mut im = Imager::new(RATE, params);
+        let mut im = Imager::new(RATE, &params);
         let (mut a, mut b) = (l.to_vec(), r.to_vec());
         for (x, y) in a.chunks_mut(100).zip(b.chunks_mut(100)) {
             im.process(x, y);
@@ -546,7 +552,7 @@ mod tests {
         // out and stops, and the output is bit-exact again.
         let mut im = Imager::new(
             RATE,
-            ImagerParams {
+            &ImagerParams {
                 width_percent: 150.0,
                 bass_mono: true,
                 width_bands: 3,
@@ -693,7 +699,7 @@ mod tests {
                 band_width_percent: [150.0; 3],
                 ..Default::default()
             };
-            let mut im = Imager::new(RATE, p);
+            let mut im = Imager::new(RATE, &p);
             // Impulse in the left only: M = S = impulse / 2.
             let mut l = vec![0.0f32; len];
             l[0] = 1.0;
@@ -861,7 +867,7 @@ mod tests {
             .chain(r.windows(2))
             .map(|w| (w[1] - w[0]).abs())
             .fold(0.0f32, f32::max);
-        let mut im = Imager::new(RATE, ImagerParams::default());
+        let mut im = Imager::new(RATE, &ImagerParams::default());
         let (mut a, mut b) = (l.clone(), r.clone());
         let changes = [
             ImagerParams {
@@ -923,7 +929,7 @@ mod tests {
 
     #[test]
     fn processing_does_not_allocate() {
-        let mut im = Imager::new(RATE, ImagerParams::default());
+        let mut im = Imager::new(RATE, &ImagerParams::default());
         let (mut l, mut r) = (noise(1_000, 11), noise(1_000, 12));
         let settings = [
             ImagerParams {

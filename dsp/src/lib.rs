@@ -1,8 +1,8 @@
 //! Lacquer's mastering DSP kernels.
 //!
-//! Every kernel follows one lifecycle: construction (or `prepare`) is the only place that
-//! allocates, `set_*` recomputes coefficients without allocating, `reset()` clears state, and
-//! `process*` works in place on planar slices. Nothing here depends on a plugin framework, locks,
+//! Every kernel of the chain implements [`Stage`]: `new(sample_rate, &Params)` is the only
+//! place that allocates, `set_params(&Params)` recomputes without allocating, `reset()` clears
+//! state, `process` works in place on planar stereo slices and `latency()` reports the delay. Nothing here depends on a plugin framework, locks,
 //! logs or does I/O, so every kernel runs in a bare `#[test]` and on a real-time audio thread.
 
 pub mod chain;
@@ -15,8 +15,11 @@ pub mod imager;
 pub mod loudness;
 pub mod meter;
 pub mod saturation;
+pub mod stage;
 pub mod targets;
 pub mod util;
+
+pub use stage::Stage;
 
 /// Test-only allocator that counts allocations made inside `assert_no_alloc`, so kernel tests
 /// prove the real-time paths never touch the heap.

@@ -31,6 +31,7 @@ use crate::filter::oversampler::{Oversampler, OversamplingFactor, MAX_BLOCK};
 use crate::gain::crossfade_to_dry;
 use crate::util::smooth::Smoother;
 use crate::util::{check_range, clamp_or, db_to_gain_f64, one_pole_coef};
+use crate::Stage;
 use std::f64::consts::PI;
 
 pub const MAX_DRIVE_DB: f64 = 24.0;
@@ -252,75 +253,8 @@ pub struct Saturator {
 }
 
 impl Saturator {
-    pub fn new(sample_rate: f64, params: SaturationParams) -> Self {
-        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
-        let reference = db_to_gain_f64(REFERENCE_RMS_DB);
-        let mut makeup_table = Box::new([[0.0f32; TABLE_LEN]; 3]);
-        for curve in SaturationCurve::ALL {
-            for (i, m) in makeup_table[curve.index()].iter_mut().enumerate() {
-                let gain = db_to_gain_f64(i as f64 * TABLE_STEP_DB);
-                *m = (reference / reference_output_rms(curve, gain)) as f32;
-            }
-        }
-        let coef = one_pole_coef(SMOOTHING_MS, sample_rate);
-        let p = params.clamped();
-        let mut sat = Self {
-            params: p,
-            oversampler: Oversampler::new(p.oversampling),
-            makeup_table,
-            drive_db: Smoother::new(p.drive_db, coef),
-            mix: Smoother::new(p.mix_percent / 100.0, coef),
-            drive_gain: 1.0,
-            makeup: 1.0,
-            dc: [DcBlocker::new(sample_rate); 2],
-            dry: [
-                vec![0.0; DRY_RING].into_boxed_slice(),
-                vec![0.0; DRY_RING].into_boxed_slice(),
-            ],
-            makeup_delay: vec![1.0; DRY_RING].into_boxed_slice(),
-            dry_pos: 0,
-        };
-        assert!(sat.oversampler.latency() < DRY_RING - MAX_BLOCK);
-        sat.update_drive(p.drive_db);
-        sat.makeup_delay.fill(sat.makeup);
-        sat
-    }
-
-    /// Apply new settings. Drive and mix glide; a new curve switches at once; a new
-    /// oversampling factor clears the filters and changes `latency()`.
-    pub fn set_params(&mut self, params: &SaturationParams) {
-        let p = params.clamped();
-        if p.oversampling != self.params.oversampling {
-            self.oversampler.set_factor(p.oversampling);
-        }
-        if p.curve != self.params.curve {
-            self.dc.iter_mut().for_each(DcBlocker::reset);
-        }
-        self.drive_db.target = p.drive_db;
-        self.mix.target = p.mix_percent / 100.0;
-        self.params = p;
-        self.update_drive(self.drive_db.value);
-    }
-
     pub fn params(&self) -> SaturationParams {
         self.params
-    }
-
-    /// Delay of the output relative to the input, in samples (the oversampler's round trip;
-    /// 0 at 1x).
-    pub fn latency(&self) -> usize {
-        self.oversampler.latency()
-    }
-
-    pub fn reset(&mut self) {
-        self.oversampler.reset();
-        self.dc.iter_mut().for_each(DcBlocker::reset);
-        self.dry.iter_mut().for_each(|d| d.fill(0.0));
-        self.dry_pos = 0;
-        self.drive_db.value = self.drive_db.target;
-        self.mix.value = self.mix.target;
-        self.update_drive(self.drive_db.value);
-        self.makeup_delay.fill(self.makeup);
     }
 
     /// Compensation factor for the current curve at `drive_db` (linear interpolation in the
@@ -336,16 +270,6 @@ impl Saturator {
     fn update_drive(&mut self, drive_db: f64) {
         self.drive_gain = db_to_gain_f64(drive_db) as f32;
         self.makeup = self.makeup_for(drive_db);
-    }
-
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let frames = left.len().min(right.len());
-        let mut start = 0;
-        while start < frames {
-            let n = MAX_BLOCK.min(frames - start);
-            self.process_chunk(&mut left[start..start + n], &mut right[start..start + n]);
-            start += n;
-        }
     }
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
@@ -399,6 +323,83 @@ impl Saturator {
             }
             crossfade_to_dry(wet, &dry[ch][..n], &mix[..n]);
         }
+    }
+}
+
+impl Stage for Saturator {
+    type Params = SaturationParams;
+
+    fn new(sample_rate: f64, params: &SaturationParams) -> Self {
+        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
+        let reference = db_to_gain_f64(REFERENCE_RMS_DB);
+        let mut makeup_table = Box::new([[0.0f32; TABLE_LEN]; 3]);
+        for curve in SaturationCurve::ALL {
+            for (i, m) in makeup_table[curve.index()].iter_mut().enumerate() {
+                let gain = db_to_gain_f64(i as f64 * TABLE_STEP_DB);
+                *m = (reference / reference_output_rms(curve, gain)) as f32;
+            }
+        }
+        let coef = one_pole_coef(SMOOTHING_MS, sample_rate);
+        let p = params.clamped();
+        let mut sat = Self {
+            params: p,
+            oversampler: Oversampler::new(p.oversampling),
+            makeup_table,
+            drive_db: Smoother::new(p.drive_db, coef),
+            mix: Smoother::new(p.mix_percent / 100.0, coef),
+            drive_gain: 1.0,
+            makeup: 1.0,
+            dc: [DcBlocker::new(sample_rate); 2],
+            dry: [
+                vec![0.0; DRY_RING].into_boxed_slice(),
+                vec![0.0; DRY_RING].into_boxed_slice(),
+            ],
+            makeup_delay: vec![1.0; DRY_RING].into_boxed_slice(),
+            dry_pos: 0,
+        };
+        assert!(sat.oversampler.latency() < DRY_RING - MAX_BLOCK);
+        sat.update_drive(p.drive_db);
+        sat.makeup_delay.fill(sat.makeup);
+        sat
+    }
+    /// Apply new settings. Drive and mix glide; a new curve switches at once; a new
+    /// oversampling factor clears the filters and changes `latency()`.
+    fn set_params(&mut self, params: &SaturationParams) {
+        let p = params.clamped();
+        if p.oversampling != self.params.oversampling {
+            self.oversampler.set_factor(p.oversampling);
+        }
+        if p.curve != self.params.curve {
+            self.dc.iter_mut().for_each(DcBlocker::reset);
+        }
+        self.drive_db.target = p.drive_db;
+        self.mix.target = p.mix_percent / 100.0;
+        self.params = p;
+        self.update_drive(self.drive_db.value);
+    }
+    fn reset(&mut self) {
+        self.oversampler.reset();
+        self.dc.iter_mut().for_each(DcBlocker::reset);
+        self.dry.iter_mut().for_each(|d| d.fill(0.0));
+        self.dry_pos = 0;
+        self.drive_db.value = self.drive_db.target;
+        self.mix.value = self.mix.target;
+        self.update_drive(self.drive_db.value);
+        self.makeup_delay.fill(self.makeup);
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let frames = left.len().min(right.len());
+        let mut start = 0;
+        while start < frames {
+            let n = MAX_BLOCK.min(frames - start);
+            self.process_chunk(&mut left[start..start + n], &mut right[start..start + n]);
+            start += n;
+        }
+    }
+    /// Delay of the output relative to the input, in samples (the oversampler's round trip;
+    /// 0 at 1x).
+    fn latency(&self) -> usize {
+        self.oversampler.latency()
     }
 }
 
@@ -497,7 +498,7 @@ mod tests {
 
                 let mut sat = Saturator::new(
                     rate,
-                    SaturationParams {
+                    &SaturationParams {
                         curve,
                         drive_db,
                         mix_percent: 100.0,
@@ -539,7 +540,7 @@ mod tests {
         let rate = 44_100.0;
         let mut sat = Saturator::new(
             rate,
-            SaturationParams {
+            &SaturationParams {
                 curve,
                 drive_db: 12.0,
                 mix_percent: 100.0,
@@ -614,7 +615,7 @@ mod tests {
             for drive_db in [0.0, 6.0, 12.0, 18.0, 24.0] {
                 let mut sat = Saturator::new(
                     rate,
-                    SaturationParams {
+                    &SaturationParams {
                         curve,
                         drive_db,
                         mix_percent: 100.0,
@@ -645,7 +646,7 @@ mod tests {
         for factor in OversamplingFactor::ALL {
             let mut sat = Saturator::new(
                 rate,
-                SaturationParams {
+                &SaturationParams {
                     mix_percent: 0.0,
                     oversampling: factor,
                     ..Default::default()
@@ -670,7 +671,7 @@ mod tests {
             // by `latency()`, and a sample either way leaves a large residual.
             let mut sat = Saturator::new(
                 rate,
-                SaturationParams {
+                &SaturationParams {
                     mix_percent: 100.0,
                     oversampling: factor,
                     ..Default::default()
@@ -705,7 +706,7 @@ mod tests {
         let x = sine(rate, 100.0, amp, 48_000);
         let mut sat = Saturator::new(
             rate,
-            SaturationParams {
+            &SaturationParams {
                 oversampling: OversamplingFactor::X2,
                 ..Default::default()
             },
@@ -754,7 +755,7 @@ mod tests {
             let rate = 48_000.0;
             let mut sat = Saturator::new(
                 rate,
-                SaturationParams {
+                &SaturationParams {
                     curve,
                     drive_db: 12.0,
                     oversampling: OversamplingFactor::X8,
@@ -779,7 +780,7 @@ mod tests {
 
     #[test]
     fn processing_does_not_allocate() {
-        let mut sat = Saturator::new(48_000.0, SaturationParams::default());
+        let mut sat = Saturator::new(48_000.0, &SaturationParams::default());
         let mut l = sine(48_000.0, 440.0, 0.5, 1_000);
         let mut r = l.clone();
         crate::no_alloc::assert_no_alloc(|| {

@@ -25,6 +25,7 @@ use crate::output::{AudioSink, Bits};
 use lacquer::audio_file::{AudioFileError, AudioReader, StreamResampler};
 use lacquer_dsp::chain::{ChainParams, MasteringChain, BLOCK};
 use lacquer_dsp::dither::{Dither, DitherMode, DitherParams};
+use lacquer_dsp::Stage;
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::time::Instant;
@@ -204,6 +205,7 @@ enum WordLength {
 /// otherwise it is moved after everything else with the same mode, so nothing is dithered twice.
 fn plan_word_length(
     chain: &mut ChainParams,
+    output_rate: f64,
     resampling: bool,
     bits: Bits,
     choice: DitherChoice,
@@ -237,10 +239,13 @@ fn plan_word_length(
         return (
             WordLength::Grid {
                 bits: b,
-                dither: Some(Dither::new(DitherParams {
-                    mode: chain.dither.mode,
-                    bits: b,
-                })),
+                dither: Some(Dither::new(
+                    output_rate,
+                    &DitherParams {
+                        mode: chain.dither.mode,
+                        bits: b,
+                    },
+                )),
             },
             format!(
                 "the chain's {} dither, moved to the very end ({why}), to {b} bits",
@@ -266,7 +271,7 @@ fn plan_word_length(
             (
                 WordLength::Grid {
                     bits: b,
-                    dither: Some(Dither::new(DitherParams { mode, bits: b })),
+                    dither: Some(Dither::new(output_rate, &DitherParams { mode, bits: b })),
                 },
                 format!(
                     "{} dither to {b} bits (Lacquer's dither kernel)",
@@ -397,7 +402,13 @@ pub fn run_pass(
     let resampling = out_rate != in_rate;
     let mut params = job.chain;
     params.gain_match = false;
-    let (word, word_note) = plan_word_length(&mut params, resampling, job.bits, job.dither);
+    let (word, word_note) = plan_word_length(
+        &mut params,
+        out_rate as f64,
+        resampling,
+        job.bits,
+        job.dither,
+    );
     params
         .validate()
         .map_err(|e| RenderError::Settings(format!("settings out of range: {e}")))?;

@@ -7,6 +7,7 @@ use crate::limiter_signals::{band_limited, families, Family};
 use crate::reference::{peaks_per_sample, thd_plus_n, true_peak_16x};
 use crate::signal::Rng;
 use lacquer_dsp::dynamics::{Limiter, LimiterParams};
+use lacquer_dsp::Stage;
 use std::f64::consts::TAU;
 
 const RATES: [f64; 5] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
@@ -104,7 +105,7 @@ struct Outcome {
 }
 
 fn run(rate: f64, plan: &Plan, left: &[f32], right: &[f32]) -> Outcome {
-    let mut lim = Limiter::new(rate, plan.start);
+    let mut lim = Limiter::new(rate, &plan.start);
     // The signal is followed by silence the limiter processes too: an abrupt end is a step the
     // limiter must see coming, as it would in a real render.
     let tail = vec![0.0f32; (rate * 0.1) as usize];
@@ -123,7 +124,7 @@ fn run(rate: f64, plan: &Plan, left: &[f32], right: &[f32]) -> Outcome {
             pos = e;
         }
         if let Some(&(at, p)) = plan.changes.get(k) {
-            lim.set_params(p);
+            lim.set_params(&p);
             ceiling_in[at..].fill(gain(p.ceiling_db));
         }
     }
@@ -271,7 +272,7 @@ fn below_the_ceiling_the_output_is_the_input_delayed_bit_exactly() {
         for true_peak in [true, false] {
             let mut lim = Limiter::new(
                 rate,
-                LimiterParams {
+                &LimiterParams {
                     ceiling_db: -1.0,
                     true_peak,
                     ..Default::default()
@@ -303,7 +304,7 @@ fn a_sine_driven_6_db_into_the_limiter_stays_clean() {
     for release_ms in [100.0, 10.0] {
         let mut lim = Limiter::new(
             rate,
-            LimiterParams {
+            &LimiterParams {
                 ceiling_db: CEILING_DB,
                 drive_db: 6.0,
                 release_ms,
@@ -335,7 +336,7 @@ fn linked_channels_get_identical_gain() {
     let quiet: Vec<f32> = l0.iter().map(|v| v * 0.1).collect();
     let mut lim = Limiter::new(
         rate,
-        LimiterParams {
+        &LimiterParams {
             drive_db: 12.0,
             link: 1.0,
             ..Default::default()

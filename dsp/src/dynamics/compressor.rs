@@ -31,6 +31,7 @@
 
 use crate::filter::crossover::{ButterworthSvfCoefs, Svf};
 use crate::util::{check_range, clamp_or, one_pole_decay};
+use crate::Stage;
 use std::f64::consts::{LN_2, LOG2_E, SQRT_2};
 
 const CHUNK: usize = 64;
@@ -464,117 +465,18 @@ fn gain_matrix(g: [f64; 2], mid_side: bool) -> [[f64; 2]; 2] {
 }
 
 impl Compressor {
-    /// Allocates the look-ahead delay for 10 ms at `sample_rate`.
-    pub fn new(sample_rate: f64, params: &CompressorParams) -> Self {
-        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
-        let delay_len = Self::lookahead_samples(sample_rate, MAX_LOOKAHEAD_MS) + 1;
-        let p = params.clamped();
-        let mut c = Self {
-            sample_rate,
-            params: p,
-            curve: Curve::new(&p),
-            timing: Timing {
-                attack: 0.0,
-                release: 0.0,
-                auto_release: false,
-                slow_charge: one_pole_decay(AUTO_SLOW_CHARGE_MS, sample_rate),
-                slow_release: one_pole_decay(AUTO_SLOW_RELEASE_MS, sample_rate),
-            },
-            rms_coef: 0.0,
-            sidechain_coefs: ButterworthSvfCoefs::butterworth(p.sidechain_hpf_hz, sample_rate),
-            sidechain_hpf: Svf::default(),
-            mean_square: [0.0; 2],
-            envelopes: Default::default(),
-            makeup_db: Glide::new(0.0),
-            mix: Glide::new(1.0),
-            glide_samples: (SMOOTHING_MS * 1e-3 * sample_rate).round() as u32,
-            lookahead: 0,
-            delay: [
-                vec![0.0; delay_len].into_boxed_slice(),
-                vec![0.0; delay_len].into_boxed_slice(),
-            ],
-            delay_pos: 0,
-            deepest_gr_db: 0.0,
-            last_gains: [1.0; 2],
-            mode_fade_from: gain_matrix([1.0; 2], false),
-            mode_fade_left: 0,
-            mode_fade_len: (MODE_FADE_MS * 1e-3 * sample_rate).round().max(1.0) as u32,
-        };
-        c.set_params(&p);
-        c.reset();
-        c
-    }
-
     fn lookahead_samples(sample_rate: f64, ms: f64) -> usize {
         (ms * 1e-3 * sample_rate).round() as usize
-    }
-
-    /// Apply new settings without allocating. Makeup and mix glide; threshold, ratio and knee
-    /// changes reach the audio through the attack/release smoothing. A new look-ahead changes
-    /// the latency and clears the delay.
-    pub fn set_params(&mut self, params: &CompressorParams) {
-        let p = params.clamped();
-        let fs = self.sample_rate;
-        self.curve = Curve::new(&p);
-        self.timing.attack = one_pole_decay(p.attack_ms, fs);
-        self.timing.release = if p.auto_release {
-            one_pole_decay(AUTO_FAST_RELEASE_MS, fs)
-        } else {
-            one_pole_decay(p.release_ms, fs)
-        };
-        self.timing.auto_release = p.auto_release;
-        self.rms_coef = 1.0 - one_pole_decay(p.rms_window_ms, fs);
-        if p.sidechain_hpf_hz != self.params.sidechain_hpf_hz {
-            self.sidechain_coefs = ButterworthSvfCoefs::butterworth(p.sidechain_hpf_hz, fs);
-        }
-        self.makeup_db
-            .set_target(p.makeup_db + p.auto_makeup_db(), self.glide_samples);
-        self.mix.set_target(p.mix, self.glide_samples);
-        let lookahead = Self::lookahead_samples(fs, p.lookahead_ms);
-        if lookahead != self.lookahead {
-            self.lookahead = lookahead;
-            self.delay.iter_mut().for_each(|d| d.fill(0.0));
-            self.delay_pos = 0;
-        }
-        if p.stereo_mode != self.params.stereo_mode {
-            let was_mid_side = self.params.stereo_mode == StereoMode::MidSide;
-            self.mode_fade_from = gain_matrix(self.last_gains, was_mid_side);
-            self.mode_fade_left = self.mode_fade_len;
-        }
-        self.params = p;
     }
 
     pub fn params(&self) -> CompressorParams {
         self.params
     }
 
-    /// Delay from input to output in samples (the look-ahead).
-    pub fn latency(&self) -> usize {
-        self.lookahead
-    }
-
-    /// Clear all state; makeup and mix jump to their settings.
-    pub fn reset(&mut self) {
-        self.sidechain_hpf.reset();
-        self.mean_square = [0.0; 2];
-        self.envelopes = Default::default();
-        self.makeup_db.jump();
-        self.mix.jump();
-        self.delay.iter_mut().for_each(|d| d.fill(0.0));
-        self.delay_pos = 0;
-        self.deepest_gr_db = 0.0;
-        self.last_gains = [1.0; 2];
-        self.mode_fade_left = 0;
-    }
-
     /// Deepest gain reduction since the last call, in dB (0 or negative), for the meters.
     /// Makeup is not included.
     pub fn take_gain_reduction_db(&mut self) -> f64 {
         std::mem::replace(&mut self.deepest_gr_db, 0.0)
-    }
-
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        crate::util::chunks::for_each_chunk(left, right, CHUNK, |l, r| self.process_chunk(l, r));
     }
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
@@ -790,6 +692,105 @@ impl Compressor {
     #[inline(always)]
     fn level_db(power: f64) -> f64 {
         DB_PER_LOG2_POWER * fast_log2(power.max(POWER_FLOOR))
+    }
+}
+
+impl Stage for Compressor {
+    type Params = CompressorParams;
+
+    /// Allocates the look-ahead delay for 10 ms at `sample_rate`.
+    fn new(sample_rate: f64, params: &CompressorParams) -> Self {
+        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
+        let delay_len = Self::lookahead_samples(sample_rate, MAX_LOOKAHEAD_MS) + 1;
+        let p = params.clamped();
+        let mut c = Self {
+            sample_rate,
+            params: p,
+            curve: Curve::new(&p),
+            timing: Timing {
+                attack: 0.0,
+                release: 0.0,
+                auto_release: false,
+                slow_charge: one_pole_decay(AUTO_SLOW_CHARGE_MS, sample_rate),
+                slow_release: one_pole_decay(AUTO_SLOW_RELEASE_MS, sample_rate),
+            },
+            rms_coef: 0.0,
+            sidechain_coefs: ButterworthSvfCoefs::butterworth(p.sidechain_hpf_hz, sample_rate),
+            sidechain_hpf: Svf::default(),
+            mean_square: [0.0; 2],
+            envelopes: Default::default(),
+            makeup_db: Glide::new(0.0),
+            mix: Glide::new(1.0),
+            glide_samples: (SMOOTHING_MS * 1e-3 * sample_rate).round() as u32,
+            lookahead: 0,
+            delay: [
+                vec![0.0; delay_len].into_boxed_slice(),
+                vec![0.0; delay_len].into_boxed_slice(),
+            ],
+            delay_pos: 0,
+            deepest_gr_db: 0.0,
+            last_gains: [1.0; 2],
+            mode_fade_from: gain_matrix([1.0; 2], false),
+            mode_fade_left: 0,
+            mode_fade_len: (MODE_FADE_MS * 1e-3 * sample_rate).round().max(1.0) as u32,
+        };
+        c.set_params(&p);
+        c.reset();
+        c
+    }
+    /// Apply new settings without allocating. Makeup and mix glide; threshold, ratio and knee
+    /// changes reach the audio through the attack/release smoothing. A new look-ahead changes
+    /// the latency and clears the delay.
+    fn set_params(&mut self, params: &CompressorParams) {
+        let p = params.clamped();
+        let fs = self.sample_rate;
+        self.curve = Curve::new(&p);
+        self.timing.attack = one_pole_decay(p.attack_ms, fs);
+        self.timing.release = if p.auto_release {
+            one_pole_decay(AUTO_FAST_RELEASE_MS, fs)
+        } else {
+            one_pole_decay(p.release_ms, fs)
+        };
+        self.timing.auto_release = p.auto_release;
+        self.rms_coef = 1.0 - one_pole_decay(p.rms_window_ms, fs);
+        if p.sidechain_hpf_hz != self.params.sidechain_hpf_hz {
+            self.sidechain_coefs = ButterworthSvfCoefs::butterworth(p.sidechain_hpf_hz, fs);
+        }
+        self.makeup_db
+            .set_target(p.makeup_db + p.auto_makeup_db(), self.glide_samples);
+        self.mix.set_target(p.mix, self.glide_samples);
+        let lookahead = Self::lookahead_samples(fs, p.lookahead_ms);
+        if lookahead != self.lookahead {
+            self.lookahead = lookahead;
+            self.delay.iter_mut().for_each(|d| d.fill(0.0));
+            self.delay_pos = 0;
+        }
+        if p.stereo_mode != self.params.stereo_mode {
+            let was_mid_side = self.params.stereo_mode == StereoMode::MidSide;
+            self.mode_fade_from = gain_matrix(self.last_gains, was_mid_side);
+            self.mode_fade_left = self.mode_fade_len;
+        }
+        self.params = p;
+    }
+    /// Clear all state; makeup and mix jump to their settings.
+    fn reset(&mut self) {
+        self.sidechain_hpf.reset();
+        self.mean_square = [0.0; 2];
+        self.envelopes = Default::default();
+        self.makeup_db.jump();
+        self.mix.jump();
+        self.delay.iter_mut().for_each(|d| d.fill(0.0));
+        self.delay_pos = 0;
+        self.deepest_gr_db = 0.0;
+        self.last_gains = [1.0; 2];
+        self.mode_fade_left = 0;
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        crate::util::chunks::for_each_chunk(left, right, CHUNK, |l, r| self.process_chunk(l, r));
+    }
+    /// Delay from input to output in samples (the look-ahead).
+    fn latency(&self) -> usize {
+        self.lookahead
     }
 }
 

@@ -28,6 +28,7 @@
 
 use crate::filter::{BandLimit, SegmentPeakDetector, SegmentPeakState};
 use crate::util::{check_range, clamp_or, db_to_gain, db_to_gain_f64, one_pole_coef, SlidingMin};
+use crate::Stage;
 
 /// Detection delay: the detector's delay plus one sample so a sample's requirement can
 /// include the segment after it.
@@ -296,41 +297,6 @@ pub struct Limiter {
 }
 
 impl Limiter {
-    /// Allocates for the longest look-ahead at `sample_rate`.
-    pub fn new(sample_rate: f64, params: LimiterParams) -> Self {
-        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
-        let max_lookahead = Self::lookahead_samples(sample_rate, MAX_LOOKAHEAD_MS);
-        let delay_len = Self::delay_len(sample_rate);
-        let mut limiter = Self {
-            sample_rate,
-            params,
-            lookahead: 1,
-            ceiling: 1.0,
-            release_coef: 0.0,
-            activity: [0.0; 2],
-            drive: 1.0,
-            drive_target: 1.0,
-            drive_coef: one_pole_coef(DRIVE_SMOOTHING_MS, sample_rate),
-            band_limit: BandLimit::new(),
-            detector: SegmentPeakDetector::new(),
-            detect_state: Default::default(),
-            previous_segment: [0.0; 2],
-            delay: [
-                vec![0.0; delay_len].into_boxed_slice(),
-                vec![0.0; delay_len].into_boxed_slice(),
-            ],
-            ceilings: vec![1.0; delay_len].into_boxed_slice(),
-            delay_pos: 0,
-            paths: [GainPath::new(max_lookahead), GainPath::new(max_lookahead)],
-            was_linked: false,
-            min_gain: 1.0,
-        };
-        limiter.set_params(params);
-        limiter.drive = limiter.drive_target;
-        limiter.reset();
-        limiter
-    }
-
     fn lookahead_samples(sample_rate: f64, ms: f64) -> usize {
         ((ms * 1e-3 * sample_rate).round() as usize).max(MIN_LOOKAHEAD_SAMPLES)
     }
@@ -349,32 +315,8 @@ impl Limiter {
             + BandLimit::LATENCY
     }
 
-    /// Apply new settings. A new look-ahead changes the latency and restarts the gain path;
-    /// everything else takes effect smoothly.
-    pub fn set_params(&mut self, params: LimiterParams) {
-        let p = params.clamped();
-        let lookahead = Self::lookahead_samples(self.sample_rate, p.lookahead_ms);
-        if lookahead != self.lookahead {
-            self.lookahead = lookahead;
-            for path in &mut self.paths {
-                path.configure(lookahead);
-            }
-        }
-        self.ceiling = db_to_gain(p.ceiling_db as f32) as f64;
-        self.release_coef = one_pole_coef(p.release_ms, self.sample_rate);
-        self.drive_target = db_to_gain_f64(p.drive_db);
-        self.band_limit.set_enabled(p.band_limit);
-        self.params = p;
-    }
-
     pub fn params(&self) -> LimiterParams {
         self.params
-    }
-
-    /// Delay from input to output in samples: the band limit (on or off), look-ahead, the flat
-    /// zone and the detector's delay.
-    pub fn latency(&self) -> usize {
-        BandLimit::LATENCY + self.lookahead + FLAT + DETECT_DELAY
     }
 
     /// Delay of the limiter's own delay line (everything but the band limit).
@@ -382,29 +324,10 @@ impl Limiter {
         self.lookahead + FLAT + DETECT_DELAY
     }
 
-    pub fn reset(&mut self) {
-        self.detect_state
-            .iter_mut()
-            .for_each(SegmentPeakState::reset);
-        self.previous_segment = [0.0; 2];
-        self.band_limit.reset();
-        self.delay.iter_mut().for_each(|d| d.fill(0.0));
-        self.ceilings.fill(self.ceiling);
-        self.delay_pos = 0;
-        self.paths.iter_mut().for_each(GainPath::reset);
-        self.drive = self.drive_target;
-        self.min_gain = 1.0;
-        self.activity = [0.0; 2];
-    }
-
     /// Deepest gain reduction since the last call, in dB (0 or negative), for the meters.
     pub fn take_gain_reduction_db(&mut self) -> f64 {
         let g = std::mem::replace(&mut self.min_gain, 1.0);
         20.0 * g.log10()
-    }
-
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        crate::util::chunks::for_each_chunk(left, right, CHUNK, |l, r| self.process_chunk(l, r));
     }
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
@@ -552,6 +475,84 @@ impl Limiter {
     }
 }
 
+impl Stage for Limiter {
+    type Params = LimiterParams;
+
+    /// Allocates for the longest look-ahead at `sample_rate`.
+    fn new(sample_rate: f64, params: &LimiterParams) -> Self {
+        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
+        let max_lookahead = Self::lookahead_samples(sample_rate, MAX_LOOKAHEAD_MS);
+        let delay_len = Self::delay_len(sample_rate);
+        let mut limiter = Self {
+            sample_rate,
+            params: *params,
+            lookahead: 1,
+            ceiling: 1.0,
+            release_coef: 0.0,
+            activity: [0.0; 2],
+            drive: 1.0,
+            drive_target: 1.0,
+            drive_coef: one_pole_coef(DRIVE_SMOOTHING_MS, sample_rate),
+            band_limit: BandLimit::new(),
+            detector: SegmentPeakDetector::new(),
+            detect_state: Default::default(),
+            previous_segment: [0.0; 2],
+            delay: [
+                vec![0.0; delay_len].into_boxed_slice(),
+                vec![0.0; delay_len].into_boxed_slice(),
+            ],
+            ceilings: vec![1.0; delay_len].into_boxed_slice(),
+            delay_pos: 0,
+            paths: [GainPath::new(max_lookahead), GainPath::new(max_lookahead)],
+            was_linked: false,
+            min_gain: 1.0,
+        };
+        limiter.set_params(params);
+        limiter.drive = limiter.drive_target;
+        limiter.reset();
+        limiter
+    }
+    /// Apply new settings. A new look-ahead changes the latency and restarts the gain path;
+    /// everything else takes effect smoothly.
+    fn set_params(&mut self, params: &LimiterParams) {
+        let p = params.clamped();
+        let lookahead = Self::lookahead_samples(self.sample_rate, p.lookahead_ms);
+        if lookahead != self.lookahead {
+            self.lookahead = lookahead;
+            for path in &mut self.paths {
+                path.configure(lookahead);
+            }
+        }
+        self.ceiling = db_to_gain(p.ceiling_db as f32) as f64;
+        self.release_coef = one_pole_coef(p.release_ms, self.sample_rate);
+        self.drive_target = db_to_gain_f64(p.drive_db);
+        self.band_limit.set_enabled(p.band_limit);
+        self.params = p;
+    }
+    fn reset(&mut self) {
+        self.detect_state
+            .iter_mut()
+            .for_each(SegmentPeakState::reset);
+        self.previous_segment = [0.0; 2];
+        self.band_limit.reset();
+        self.delay.iter_mut().for_each(|d| d.fill(0.0));
+        self.ceilings.fill(self.ceiling);
+        self.delay_pos = 0;
+        self.paths.iter_mut().for_each(GainPath::reset);
+        self.drive = self.drive_target;
+        self.min_gain = 1.0;
+        self.activity = [0.0; 2];
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        crate::util::chunks::for_each_chunk(left, right, CHUNK, |l, r| self.process_chunk(l, r));
+    }
+    /// Delay from input to output in samples: the band limit (on or off), look-ahead, the flat
+    /// zone and the detector's delay.
+    fn latency(&self) -> usize {
+        BandLimit::LATENCY + self.lookahead + FLAT + DETECT_DELAY
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,7 +565,7 @@ mod tests {
         let fs = 48_000.0;
         let mut lim = Limiter::new(
             fs,
-            LimiterParams {
+            &LimiterParams {
                 link: 1.0,
                 ..LimiterParams::default()
             },
@@ -578,7 +579,7 @@ mod tests {
         // Left drives the limiter hard; right is quieter, so unlinked it needs less reduction.
         let (mut l, mut r) = (sine(2.0), sine(0.6));
         lim.process(&mut l[..24_000], &mut r[..24_000]);
-        lim.set_params(LimiterParams {
+        lim.set_params(&LimiterParams {
             link: 0.92,
             ..LimiterParams::default()
         });
@@ -603,7 +604,7 @@ mod tests {
         let rate = 48_000.0;
         let mut lim = Limiter::new(
             rate,
-            LimiterParams {
+            &LimiterParams {
                 ceiling_db: -1.0,
                 ..Default::default()
             },
@@ -629,7 +630,7 @@ mod tests {
             lookahead_ms: 1.0,
             ..Default::default()
         };
-        let mut lim = Limiter::new(rate, p);
+        let mut lim = Limiter::new(rate, &p);
         let mut l: Vec<f32> = (0..50_000)
             .map(|i| if (i / 300) % 2 == 0 { 0.9 } else { -0.9 })
             .collect();
@@ -647,7 +648,7 @@ mod tests {
     /// of `x` ends at `end`: one release time constant, plus the hold and attack windows the
     /// release starts behind.
     fn recovery_ms(rate: f64, params: LimiterParams, x: &[f32], end: usize) -> f64 {
-        let mut lim = Limiter::new(rate, params);
+        let mut lim = Limiter::new(rate, &params);
         let (mut l, mut r) = (x.to_vec(), x.to_vec());
         let mut gr = Vec::new();
         for (a, b) in l.chunks_mut(16).zip(r.chunks_mut(16)) {

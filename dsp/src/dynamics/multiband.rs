@@ -15,6 +15,7 @@ use crate::filter::crossover::{
     BandBuffers, BandSplitter, MAX_BANDS, MAX_CROSSOVER_HZ, MIN_CROSSOVER_HZ, SPLIT_CHUNK,
 };
 use crate::util::{check_range, clamp_or, db_to_gain_f64};
+use crate::Stage;
 
 /// Glide time for band gain, solo, mute and bypass changes.
 const BAND_GLIDE_MS: f64 = 20.0;
@@ -152,24 +153,6 @@ pub struct MultibandCompressor {
 }
 
 impl MultibandCompressor {
-    pub fn new(sample_rate: f64, params: &MultibandParams) -> Self {
-        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
-        let p = params.clamped();
-        let mut m = Self {
-            sample_rate,
-            params: p,
-            splitter: BandSplitter::new(sample_rate, p.bands, &p.crossovers_hz),
-            compressors: std::array::from_fn(|b| {
-                Compressor::new(sample_rate, &Self::compressor_params(&p, b))
-            }),
-            band_gain: [Glide::new(1.0); MAX_BANDS],
-            glide_samples: (BAND_GLIDE_MS * 1e-3 * sample_rate).round() as u32,
-        };
-        m.set_params(&p);
-        m.reset();
-        m
-    }
-
     /// A bypassed band's compressor runs at 0 % mix: it keeps the shared delay and glides.
     fn compressor_params(p: &MultibandParams, band: usize) -> CompressorParams {
         let b = &p.band[band];
@@ -180,51 +163,12 @@ impl MultibandCompressor {
         }
     }
 
-    /// Apply new settings without allocating. Crossovers, gains, solo, mute and bypass glide;
-    /// a new band count switches the topology at once (bands that appear start from silence).
-    pub fn set_params(&mut self, params: &MultibandParams) {
-        let p = params.clamped();
-        if p.bands != self.splitter.bands() {
-            for b in self.splitter.bands()..p.bands {
-                self.compressors[b].reset();
-            }
-            self.splitter.set_bands(p.bands);
-        }
-        self.splitter
-            .set_crossovers(&p.crossovers_hz[..p.bands - 1]);
-        let any_solo = p.band[..p.bands].iter().any(|b| b.solo);
-        for b in 0..MAX_BANDS {
-            self.compressors[b].set_params(&Self::compressor_params(&p, b));
-            let band = &p.band[b];
-            let heard = !band.mute && (!any_solo || band.solo);
-            let gain = match (heard, band.bypass) {
-                (false, _) => 0.0,
-                (true, true) => 1.0,
-                (true, false) => db_to_gain_f64(band.gain_db),
-            };
-            self.band_gain[b].set_target(gain, self.glide_samples);
-        }
-        self.params = p;
-    }
-
     pub fn params(&self) -> MultibandParams {
         self.params
     }
 
     pub fn sample_rate(&self) -> f64 {
         self.sample_rate
-    }
-
-    /// Delay from input to output in samples (the shared look-ahead).
-    pub fn latency(&self) -> usize {
-        self.compressors[0].latency()
-    }
-
-    /// Clear all state; glides jump to their targets.
-    pub fn reset(&mut self) {
-        self.splitter.reset();
-        self.compressors.iter_mut().for_each(Compressor::reset);
-        self.band_gain.iter_mut().for_each(Glide::jump);
     }
 
     /// Deepest gain reduction of `band` since the last call, in dB (0 or negative).
@@ -239,16 +183,6 @@ impl MultibandCompressor {
     /// Where the crossovers are right now (they glide after a change), for drawing.
     pub fn current_crossovers_hz(&self) -> [f64; 3] {
         self.splitter.current_crossovers_hz()
-    }
-
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let frames = left.len().min(right.len());
-        let mut start = 0;
-        while start < frames {
-            let n = SPLIT_CHUNK.min(frames - start);
-            self.process_chunk(&mut left[start..start + n], &mut right[start..start + n]);
-            start += n;
-        }
     }
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
@@ -276,6 +210,73 @@ impl MultibandCompressor {
             left[i] = sum[0][i] as f32;
             right[i] = sum[1][i] as f32;
         }
+    }
+}
+
+impl Stage for MultibandCompressor {
+    type Params = MultibandParams;
+
+    fn new(sample_rate: f64, params: &MultibandParams) -> Self {
+        let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
+        let p = params.clamped();
+        let mut m = Self {
+            sample_rate,
+            params: p,
+            splitter: BandSplitter::new(sample_rate, p.bands, &p.crossovers_hz),
+            compressors: std::array::from_fn(|b| {
+                Compressor::new(sample_rate, &Self::compressor_params(&p, b))
+            }),
+            band_gain: [Glide::new(1.0); MAX_BANDS],
+            glide_samples: (BAND_GLIDE_MS * 1e-3 * sample_rate).round() as u32,
+        };
+        m.set_params(&p);
+        m.reset();
+        m
+    }
+    /// Apply new settings without allocating. Crossovers, gains, solo, mute and bypass glide;
+    /// a new band count switches the topology at once (bands that appear start from silence).
+    fn set_params(&mut self, params: &MultibandParams) {
+        let p = params.clamped();
+        if p.bands != self.splitter.bands() {
+            for b in self.splitter.bands()..p.bands {
+                self.compressors[b].reset();
+            }
+            self.splitter.set_bands(p.bands);
+        }
+        self.splitter
+            .set_crossovers(&p.crossovers_hz[..p.bands - 1]);
+        let any_solo = p.band[..p.bands].iter().any(|b| b.solo);
+        for b in 0..MAX_BANDS {
+            self.compressors[b].set_params(&Self::compressor_params(&p, b));
+            let band = &p.band[b];
+            let heard = !band.mute && (!any_solo || band.solo);
+            let gain = match (heard, band.bypass) {
+                (false, _) => 0.0,
+                (true, true) => 1.0,
+                (true, false) => db_to_gain_f64(band.gain_db),
+            };
+            self.band_gain[b].set_target(gain, self.glide_samples);
+        }
+        self.params = p;
+    }
+    /// Clear all state; glides jump to their targets.
+    fn reset(&mut self) {
+        self.splitter.reset();
+        self.compressors.iter_mut().for_each(Compressor::reset);
+        self.band_gain.iter_mut().for_each(Glide::jump);
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let frames = left.len().min(right.len());
+        let mut start = 0;
+        while start < frames {
+            let n = SPLIT_CHUNK.min(frames - start);
+            self.process_chunk(&mut left[start..start + n], &mut right[start..start + n]);
+            start += n;
+        }
+    }
+    /// Delay from input to output in samples (the shared look-ahead).
+    fn latency(&self) -> usize {
+        self.compressors[0].latency()
     }
 }
 

@@ -13,6 +13,7 @@
 
 use crate::filter::{StereoSvf, SvfCoefs, SvfTaps};
 use crate::util::{db_to_gain_f64, one_pole_coef_per};
+use crate::Stage;
 use std::f64::consts::PI;
 
 pub const MAX_MATCH_BANDS: usize = 121;
@@ -268,52 +269,6 @@ pub struct MatchEq {
 }
 
 impl MatchEq {
-    pub fn new(sample_rate: f64) -> Self {
-        let sample_rate = crate::util::sample_rate_or_default(sample_rate);
-        Self {
-            sample_rate,
-            params: MatchParams::default(),
-            filters: vec![StereoSvf::default(); MAX_MATCH_BANDS].into_boxed_slice(),
-            current: vec![[0.0; 2]; MAX_MATCH_BANDS].into_boxed_slice(),
-            target: vec![[0.0; 2]; MAX_MATCH_BANDS].into_boxed_slice(),
-            active: vec![0; MAX_MATCH_BANDS].into_boxed_slice(),
-            active_len: 0,
-            glide: one_pole_coef_per(CHUNK as f64, GLIDE_MS, sample_rate),
-            settled: true,
-        }
-    }
-
-    pub fn set_params(&mut self, p: &MatchParams) {
-        let p = p.clamped();
-        if p.resolution != self.params.resolution {
-            // Other centres: the bank starts again (a deliberate change, not automation).
-            for (c, f) in self.current.iter_mut().zip(self.filters.iter_mut()) {
-                *c = [0.0; 2];
-                f.reset();
-            }
-        }
-        self.params = p;
-        let n = p.resolution.bands();
-        for k in 0..MAX_MATCH_BANDS {
-            self.target[k] = if k < n && usable(p.resolution, k, self.sample_rate) {
-                p.applied_db(k)
-            } else {
-                [0.0; 2]
-            };
-        }
-        self.settled = false;
-    }
-
-    pub fn reset(&mut self) {
-        for f in self.filters.iter_mut() {
-            f.reset();
-        }
-        for (c, t) in self.current.iter_mut().zip(self.target.iter()) {
-            *c = *t;
-        }
-        self.update_taps();
-    }
-
     /// True when the kernel leaves the audio untouched.
     pub fn is_transparent(&self) -> bool {
         self.settled && self.active_len == 0
@@ -371,8 +326,57 @@ impl MatchEq {
             }
         }
     }
+}
 
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+impl Stage for MatchEq {
+    type Params = MatchParams;
+
+    fn new(sample_rate: f64, params: &MatchParams) -> Self {
+        let sample_rate = crate::util::sample_rate_or_default(sample_rate);
+        let mut eq = Self {
+            sample_rate,
+            params: MatchParams::default(),
+            filters: vec![StereoSvf::default(); MAX_MATCH_BANDS].into_boxed_slice(),
+            current: vec![[0.0; 2]; MAX_MATCH_BANDS].into_boxed_slice(),
+            target: vec![[0.0; 2]; MAX_MATCH_BANDS].into_boxed_slice(),
+            active: vec![0; MAX_MATCH_BANDS].into_boxed_slice(),
+            active_len: 0,
+            glide: one_pole_coef_per(CHUNK as f64, GLIDE_MS, sample_rate),
+            settled: true,
+        };
+        eq.set_params(params);
+        eq
+    }
+    fn set_params(&mut self, p: &MatchParams) {
+        let p = p.clamped();
+        if p.resolution != self.params.resolution {
+            // Other centres: the bank starts again (a deliberate change, not automation).
+            for (c, f) in self.current.iter_mut().zip(self.filters.iter_mut()) {
+                *c = [0.0; 2];
+                f.reset();
+            }
+        }
+        self.params = p;
+        let n = p.resolution.bands();
+        for k in 0..MAX_MATCH_BANDS {
+            self.target[k] = if k < n && usable(p.resolution, k, self.sample_rate) {
+                p.applied_db(k)
+            } else {
+                [0.0; 2]
+            };
+        }
+        self.settled = false;
+    }
+    fn reset(&mut self) {
+        for f in self.filters.iter_mut() {
+            f.reset();
+        }
+        for (c, t) in self.current.iter_mut().zip(self.target.iter()) {
+            *c = *t;
+        }
+        self.update_taps();
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         let n = left.len().min(right.len());
         let mut i = 0;
         while i < n {
@@ -396,6 +400,10 @@ impl MatchEq {
             }
             i = end;
         }
+    }
+    /// No delay.
+    fn latency(&self) -> usize {
+        0
     }
 }
 
@@ -482,7 +490,7 @@ mod tests {
             p.mid_db[k] = (2.0 * o.sin()) as f32;
             p.side_db[k] = (-3.0 + o) as f32;
         }
-        let mut eq = MatchEq::new(RATE);
+        let mut eq = MatchEq::new(RATE, &MatchParams::default());
         eq.set_params(&p);
         eq.reset();
         for &f in &[60.0, 440.0, 2_500.0, 9_000.0] {
@@ -516,7 +524,7 @@ mod tests {
             );
             assert!((got[0] - want[0]).abs() < 0.02 && (got[1] - want[1]).abs() < 0.02);
         }
-        let mut off = MatchEq::new(RATE);
+        let mut off = MatchEq::new(RATE, &MatchParams::default());
         off.set_params(&MatchParams::default());
         let x: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.37).sin()).collect();
         let (mut l, mut r) = (x.clone(), x.clone());
@@ -540,7 +548,7 @@ mod tests {
             p.mid_db[k] = if k % 2 == 0 { 9.0 } else { -9.0 };
             p.side_db[k] = 6.0;
         }
-        let mut eq = MatchEq::new(RATE);
+        let mut eq = MatchEq::new(RATE, &MatchParams::default());
         let n = 48_000;
         let x: Vec<f32> = (0..n)
             .map(|i| (0.3 * (std::f64::consts::TAU * 100.0 * i as f64 / RATE).sin()) as f32)

@@ -1,5 +1,6 @@
 use super::*;
 use crate::eq::dynamic::DynamicParams;
+use crate::Stage as _;
 
 struct Rng(u64);
 impl Rng {
@@ -115,7 +116,7 @@ fn worst_click(seed: u64) -> (f64, f64, f64, usize, String) {
     for b in params.bands.iter_mut() {
         *b = random_band(&mut rng);
     }
-    let mut eq = MinPhaseEq::new(fs);
+    let mut eq = MinPhaseEq::new(fs, &EqParams::default());
     eq.set_params(&params);
     // ~300 events at random frames.
     let mut events: Vec<(usize, usize, &'static str, BandParams)> = Vec::new();

@@ -164,47 +164,8 @@ pub struct MinPhaseEq {
 }
 
 impl MinPhaseEq {
-    pub fn new(sample_rate: f64) -> Self {
-        let sample_rate = crate::util::sample_rate_or_default(sample_rate);
-        Self {
-            sample_rate,
-            designer: BandDesigner::new(sample_rate),
-            bands: std::array::from_fn(|_| Band::new(sample_rate)),
-            outgoing: Box::new(std::array::from_fn(|_| Band::new(sample_rate))),
-            mix: 1.0,
-            history: vec![
-                [0.0; 2];
-                ((HISTORY_MS * 1e-3 * sample_rate).ceil() as usize).min(PREROLL_BUDGET)
-                    + CHUNK
-            ]
-            .into_boxed_slice(),
-            history_pos: 0,
-            pending: false,
-            glide_rate: 2.0 / (SMOOTH_MS * 1e-3 * sample_rate),
-            fade_step: 1.0 / (FADE_MS * 1e-3 * sample_rate),
-            fresh: true,
-        }
-    }
-
     pub fn sample_rate(&self) -> f64 {
         self.sample_rate
-    }
-
-    /// New settings (clamped; f0 held below Nyquist). Knob changes glide, structural changes
-    /// crossfade; before the first `process` after `new`/`reset` everything applies at once.
-    pub fn set_params(&mut self, params: &EqParams) {
-        for (band, p) in self.bands.iter_mut().zip(params.bands.iter()) {
-            band.target = p.clamped().held_below_nyquist(self.sample_rate);
-        }
-        // The outgoing bands keep following the knobs while they fade.
-        for (old, band) in self.outgoing.iter_mut().zip(self.bands.iter()) {
-            old.target = band.target;
-        }
-        if self.fresh {
-            self.apply_at_once();
-        } else {
-            self.pending = self.bands.iter().any(|b| b.needs_restart() || b.reform);
-        }
     }
 
     /// Every band takes on its target at once, from rest; no crossfade.
@@ -221,18 +182,6 @@ impl MinPhaseEq {
         }
         self.mix = 1.0;
         self.pending = false;
-    }
-
-    /// Clear all filter and detector state; current settings apply at once.
-    pub fn reset(&mut self) {
-        self.fresh = true;
-        self.history.fill([0.0; 2]);
-        self.history_pos = 0;
-        self.apply_at_once();
-    }
-
-    pub fn latency(&self) -> usize {
-        0
     }
 
     /// Momentary gain of band `i` in dB (static gain plus dynamic offset; 0 for types without
@@ -323,9 +272,59 @@ impl MinPhaseEq {
         self.mix = 0.0;
         self.pending = false;
     }
+}
 
+impl crate::Stage for MinPhaseEq {
+    type Params = EqParams;
+
+    fn new(sample_rate: f64, params: &EqParams) -> Self {
+        let sample_rate = crate::util::sample_rate_or_default(sample_rate);
+        let mut eq = Self {
+            sample_rate,
+            designer: BandDesigner::new(sample_rate),
+            bands: std::array::from_fn(|_| Band::new(sample_rate)),
+            outgoing: Box::new(std::array::from_fn(|_| Band::new(sample_rate))),
+            mix: 1.0,
+            history: vec![
+                [0.0; 2];
+                ((HISTORY_MS * 1e-3 * sample_rate).ceil() as usize).min(PREROLL_BUDGET)
+                    + CHUNK
+            ]
+            .into_boxed_slice(),
+            history_pos: 0,
+            pending: false,
+            glide_rate: 2.0 / (SMOOTH_MS * 1e-3 * sample_rate),
+            fade_step: 1.0 / (FADE_MS * 1e-3 * sample_rate),
+            fresh: true,
+        };
+        eq.set_params(params);
+        eq
+    }
+    /// New settings (clamped; f0 held below Nyquist). Knob changes glide, structural changes
+    /// crossfade; before the first `process` after `new`/`reset` everything applies at once.
+    fn set_params(&mut self, params: &EqParams) {
+        for (band, p) in self.bands.iter_mut().zip(params.bands.iter()) {
+            band.target = p.clamped().held_below_nyquist(self.sample_rate);
+        }
+        // The outgoing bands keep following the knobs while they fade.
+        for (old, band) in self.outgoing.iter_mut().zip(self.bands.iter()) {
+            old.target = band.target;
+        }
+        if self.fresh {
+            self.apply_at_once();
+        } else {
+            self.pending = self.bands.iter().any(|b| b.needs_restart() || b.reform);
+        }
+    }
+    /// Clear all filter and detector state; current settings apply at once.
+    fn reset(&mut self) {
+        self.fresh = true;
+        self.history.fill([0.0; 2]);
+        self.history_pos = 0;
+        self.apply_at_once();
+    }
     /// Process planar stereo in place (any length).
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         self.fresh = false;
         let frames = left.len().min(right.len());
         if self.mix == 1.0 && !self.pending && !self.bands.iter().any(|b| b.running) {
@@ -385,5 +384,8 @@ impl MinPhaseEq {
             }
             pos += len;
         }
+    }
+    fn latency(&self) -> usize {
+        0
     }
 }

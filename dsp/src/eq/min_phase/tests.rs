@@ -1,6 +1,7 @@
 use super::*;
 use crate::eq::band::analog_magnitude;
 use crate::eq::dynamic::DynamicParams;
+use crate::Stage as _;
 use realfft::RealFftPlanner;
 
 fn bell(f: f64, gain: f64, q: f64) -> BandParams {
@@ -78,7 +79,7 @@ fn ir_len(b: &BandParams, fs: f64) -> usize {
 
 /// Worst |measured - analog| (dB) over 200 log-spaced points 20 Hz..20 kHz.
 fn worst_error(b: &BandParams, fs: f64, planner: &mut RealFftPlanner<f64>) -> f64 {
-    let mut eq = MinPhaseEq::new(fs);
+    let mut eq = MinPhaseEq::new(fs, &EqParams::default());
     eq.set_params(&eq_with(&[(1, *b)]));
     let points = log_points(20.0, 20_000.0, 200);
     let got = measured_response(&mut eq, ir_len(b, fs), &points, planner);
@@ -268,7 +269,7 @@ fn pass_filters_follow_the_analog_slopes_at_44k1_48k_and_96k() {
                 pass_kind: PassKind::LinkwitzRiley,
                 ..Default::default()
             };
-            let mut eq = MinPhaseEq::new(fs);
+            let mut eq = MinPhaseEq::new(fs, &EqParams::default());
             eq.set_params(&eq_with(&[(0, b)]));
             let pts = log_points(100.0, 0.45 * fs, 50);
             let got = measured_response(&mut eq, 1 << 15, &pts, &mut planner);
@@ -337,7 +338,7 @@ fn a_12_db_gain_step_does_not_click() {
     for (from, to) in [(0.0, 12.0), (12.0, 0.0), (-6.0, 6.0)] {
         let mut l = x.clone();
         let mut r = x.clone();
-        let mut eq = MinPhaseEq::new(fs);
+        let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         eq.set_params(&eq_with(&[(1, bell(1000.0, from, 1.0))]));
         // Switch a third of the way into a cycle, where the sine is moving fast.
         eq.process(&mut l[..12_016], &mut r[..12_016]);
@@ -381,7 +382,7 @@ fn glide_speed_does_not_depend_on_where_calls_split() {
     let x = sine(1000.0, fs, 0.2, n);
     let run = |call: usize| {
         let (mut l, mut r) = (x.clone(), x.clone());
-        let mut eq = MinPhaseEq::new(fs);
+        let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         eq.set_params(&eq_with(&[(1, bell(1000.0, 0.0, 1.0))]));
         eq.process(&mut l[..2_400], &mut r[..2_400]);
         eq.set_params(&eq_with(&[(1, bell(1000.0, 12.0, 1.0))]));
@@ -429,7 +430,7 @@ fn a_steep_filter_sweeping_down_from_near_nyquist_does_not_kink() {
     };
     for call in [32, 29, 7] {
         let (mut l, mut r) = (x.clone(), x.clone());
-        let mut eq = MinPhaseEq::new(fs);
+        let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         eq.set_params(&eq_with(&[(0, lp(22_231.0))]));
         eq.process(&mut l[..4_800], &mut r[..4_800]);
         eq.set_params(&eq_with(&[(0, lp(418.2))]));
@@ -464,7 +465,7 @@ fn a_type_change_crossfades_without_a_break_in_slope() {
         gain_db: gain,
         ..Default::default()
     };
-    let mut eq = MinPhaseEq::new(fs);
+    let mut eq = MinPhaseEq::new(fs, &EqParams::default());
     eq.set_params(&eq_with(&[(1, band(BandType::Bell, 12.0))]));
     let (mut l, mut r) = (x.clone(), x.clone());
     eq.process(&mut l[..4_800], &mut r[..4_800]);
@@ -496,7 +497,7 @@ fn a_gain_glide_starts_without_a_break_in_slope() {
         gain_db: gain,
         ..Default::default()
     };
-    let mut eq = MinPhaseEq::new(fs);
+    let mut eq = MinPhaseEq::new(fs, &EqParams::default());
     eq.set_params(&eq_with(&[(1, shelf(0.0))]));
     let (mut l, mut r) = (vec![0.5f32; 9_600], vec![0.5f32; 9_600]);
     eq.process(&mut l[..4_800], &mut r[..4_800]);
@@ -538,7 +539,7 @@ fn dynamic_gain_moves_smoothly_whatever_the_call_split() {
     };
     let run = |calls: &[usize]| {
         let (mut l, mut r) = (x.clone(), x.clone());
-        let mut eq = MinPhaseEq::new(fs);
+        let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         eq.set_params(&eq_with(&[(2, band(12.0))]));
         let (mut pos, mut k) = (0, 0);
         while pos < n {
@@ -637,7 +638,7 @@ fn random_automation_on_full_scale_noise_stays_bounded() {
     for (label, gain_range, q_max) in [("full range", 24.0, 40.0), ("+-12 dB, Q <= 10", 12.0, 10.0)]
     {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-        let mut eq = MinPhaseEq::new(fs);
+        let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         let random = |rng: &mut Rng| {
             let mut b = random_band(rng);
             b.gain_db *= gain_range / 24.0;
@@ -701,7 +702,7 @@ fn placement_routes_to_the_right_channels() {
     let noise: Vec<f32> = (0..n).map(|_| (rng.next() - 0.5) as f32).collect();
     let noise2: Vec<f32> = (0..n).map(|_| (rng.next() - 0.5) as f32).collect();
     let with = |placement: Placement| {
-        let mut eq = MinPhaseEq::new(fs);
+        let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         eq.set_params(&eq_with(&[(
             3,
             BandParams {
@@ -743,7 +744,7 @@ fn placement_routes_to_the_right_channels() {
 
 #[test]
 fn disabled_eq_is_bit_transparent() {
-    let mut eq = MinPhaseEq::new(48_000.0);
+    let mut eq = MinPhaseEq::new(48_000.0, &EqParams::default());
     let mut p = EqParams::default();
     eq.set_params(&p);
     let mut rng = Rng(3);
@@ -790,7 +791,7 @@ fn dynamic_band_moves_towards_gain_plus_range() {
         ..bell(2000.0, 3.0, 1.0)
     };
     for (amp_db, want_gain) in [(-10.0, 3.0 - 9.0), (-40.0, 3.0)] {
-        let mut eq = MinPhaseEq::new(fs);
+        let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         eq.set_params(&eq_with(&[(4, band)]));
         let amp = 10f32.powf(amp_db as f32 / 20.0);
         let x = sine(2000.0, fs, amp, 48_000);
@@ -823,7 +824,7 @@ fn dynamic_band_moves_towards_gain_plus_range() {
 #[test]
 fn nan_input_does_not_poison_the_state() {
     let fs = 48_000.0;
-    let mut eq = MinPhaseEq::new(fs);
+    let mut eq = MinPhaseEq::new(fs, &EqParams::default());
     let mut p = eq_with(&[
         (1, bell(100.0, 6.0, 2.0)),
         (
@@ -855,7 +856,7 @@ fn nan_input_does_not_poison_the_state() {
 #[test]
 fn processing_and_automation_do_not_allocate() {
     let fs = 48_000.0;
-    let mut eq = MinPhaseEq::new(fs);
+    let mut eq = MinPhaseEq::new(fs, &EqParams::default());
     let mut rng = Rng(11);
     let mut params = EqParams::default();
     for b in params.bands.iter_mut() {
@@ -947,7 +948,7 @@ fn state_hand_over_between_svf_and_direct_form_is_exact() {
 
 #[test]
 fn response_helper_sums_bands_per_placement() {
-    let mut eq = MinPhaseEq::new(48_000.0);
+    let mut eq = MinPhaseEq::new(48_000.0, &EqParams::default());
     let side = BandParams {
         placement: Placement::Side,
         ..bell(200.0, -4.0, 1.0)
@@ -978,7 +979,7 @@ fn switch_steps(from: BandParams, to: BandParams) -> (f32, f32) {
             .collect()
     };
     let (mut l, mut r) = (tone(0.0), tone(1.0));
-    let mut eq = MinPhaseEq::new(fs);
+    let mut eq = MinPhaseEq::new(fs, &EqParams::default());
     let mut p = eq_with(&[(3, from)]);
     eq.set_params(&p);
     for (k, (a, b)) in l.chunks_mut(block).zip(r.chunks_mut(block)).enumerate() {
@@ -1133,7 +1134,7 @@ fn placement_and_type_changes_never_click() {
             .map(|i| 0.5 * (2.0 * PI * 100.0 * i as f64 / fs + 1.0).sin() as f32)
             .collect();
         let mut l = x;
-        let mut eq = MinPhaseEq::new(fs);
+        let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         eq.set_params(&eq_with(&[(3, b)]));
         eq.process(&mut l, &mut r);
         r
