@@ -35,6 +35,8 @@ pub fn panel_of(m: Module) -> Panel {
         Module::Multiband => Panel::Multiband,
         Module::Saturation => Panel::Saturation,
         Module::Imager => Panel::Imager,
+        Module::Limiter => Panel::Limiter,
+        Module::Dither => Panel::Dither,
     }
 }
 
@@ -45,6 +47,8 @@ pub fn enable_param(p: &LacquerParams, m: Module) -> ParamPtr {
         Module::Multiband => p.mb_enabled.as_ptr(),
         Module::Saturation => p.sat_enabled.as_ptr(),
         Module::Imager => p.img_enabled.as_ptr(),
+        Module::Limiter => p.lim_enabled.as_ptr(),
+        Module::Dither => p.dither_enabled.as_ptr(),
     }
 }
 
