@@ -27,7 +27,7 @@ use crate::filter::crossover::MAX_BANDS as MB_BANDS;
 use crate::imager::{Imager, ImagerParams};
 use crate::meter::{MeterSet, MeterSnapshot};
 use crate::saturation::{SaturationParams, Saturator};
-use crate::util::{db_to_gain_f64, flush_non_normal, one_pole_coef_per};
+use crate::util::{db_to_gain_f64, flush_non_normal, one_pole_coef_per, StereoDelay};
 use crate::Stage;
 
 mod params;
@@ -88,7 +88,7 @@ pub struct MasteringChain {
     reorder: ReorderPhase,
     section_fade: Fade,
     bypass: Fade,
-    bypass_dry: Delay,
+    bypass_dry: StereoDelay,
     /// A redesign of the linear-phase EQ is wanted for these settings.
     linear_request: Option<(EqParams, LinearPhaseLatency)>,
     input_meter: MeterSet,
@@ -163,7 +163,7 @@ impl MasteringChain {
             reorder: ReorderPhase::Idle,
             section_fade: Fade::new(true, sample_rate, REORDER_FADE_MS),
             bypass: Fade::new(!p.bypass, sample_rate, FADE_MS),
-            bypass_dry: Delay::new(max_total),
+            bypass_dry: StereoDelay::new(max_total, BLOCK),
             linear_request: None,
             input_meter: MeterSet::new(sample_rate),
             output_meter: MeterSet::new(sample_rate),
@@ -637,7 +637,7 @@ impl MasteringChain {
     fn run_slot(&mut self, module: Module, left: &mut [f32], right: &mut [f32]) {
         let n = left.len();
         let slot = &mut self.slots[module.index()];
-        let latency = slot.dry.delay;
+        let latency = slot.dry.delay();
         let off = slot.fade.is_off();
         let on = slot.fade.is_on();
         if off {

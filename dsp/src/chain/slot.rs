@@ -1,52 +1,7 @@
-//! The pieces around each module: the dry delay, the switch fade, the gain ramp, and the slot
-//! that holds a module's fade, dry signal and warm-up.
+//! The pieces around each module: the switch fade, the gain ramp, and the slot that holds a
+//! module's fade, dry signal (a `StereoDelay`) and warm-up.
 
 use super::*;
-
-/// Delay line for one stereo signal, allocated for its longest delay.
-pub(super) struct Delay {
-    pub(super) ring: [Box<[f32]>; 2],
-    pub(super) pos: usize,
-    pub(super) delay: usize,
-}
-
-impl Delay {
-    pub(super) fn new(max_delay: usize) -> Self {
-        let len = (max_delay + BLOCK + 1).next_power_of_two();
-        Self {
-            ring: [
-                vec![0.0; len].into_boxed_slice(),
-                vec![0.0; len].into_boxed_slice(),
-            ],
-            pos: 0,
-            delay: 0,
-        }
-    }
-
-    pub(super) fn set_delay(&mut self, delay: usize) {
-        self.delay = delay.min(self.ring[0].len() - BLOCK - 1);
-    }
-
-    pub(super) fn reset(&mut self) {
-        self.ring.iter_mut().for_each(|r| r.fill(0.0));
-    }
-
-    /// Delay `left`/`right` (at most `BLOCK` frames) in place.
-    pub(super) fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let n = left.len();
-        let mask = self.ring[0].len() - 1;
-        for (ring, x) in self.ring.iter_mut().zip([left, right]) {
-            for (i, v) in x.iter_mut().enumerate() {
-                ring[(self.pos + i) & mask] = *v;
-            }
-            let start = self.pos + ring.len() - self.delay;
-            for (i, v) in x.iter_mut().enumerate() {
-                *v = ring[(start + i) & mask];
-            }
-        }
-        self.pos = (self.pos + n) & mask;
-    }
-}
 
 /// Linear 0..1 fade toward a target, per sample.
 #[derive(Debug, Clone, Copy)]
@@ -172,7 +127,7 @@ impl GainRamp {
 /// A module's switch: its fade and the dry signal delayed by the module's latency.
 pub(super) struct Slot {
     pub(super) fade: Fade,
-    pub(super) dry: Delay,
+    pub(super) dry: StereoDelay,
     /// Samples the module still has to run, after switching on from a reset, before its
     /// output is real signal rather than the silence its delay line started with. The fade
     /// waits for it, so switching on never dips.
@@ -183,7 +138,7 @@ impl Slot {
     pub(super) fn new(on: bool, sample_rate: f64, max_latency: usize) -> Self {
         Self {
             fade: Fade::new(on, sample_rate, FADE_MS),
-            dry: Delay::new(max_latency),
+            dry: StereoDelay::new(max_latency, BLOCK),
             warmup: 0,
         }
     }

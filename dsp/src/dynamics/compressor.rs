@@ -30,7 +30,7 @@
 //! compensation it does not push peaks above full scale for moderate settings.
 
 use crate::filter::crossover::{ButterworthSvfCoefs, Svf};
-use crate::util::{check_range, clamp_or, one_pole_decay};
+use crate::util::{check_range, clamp_or, one_pole_decay, StereoDelay};
 use crate::Stage;
 use std::f64::consts::{LN_2, LOG2_E, SQRT_2};
 
@@ -437,8 +437,7 @@ pub struct Compressor {
     mix: Glide,
     glide_samples: u32,
     lookahead: usize,
-    delay: [Box<[f32]>; 2],
-    delay_pos: usize,
+    delay: StereoDelay,
     deepest_gr_db: f64,
     /// The last gains applied (the mid/side or left/right pair), for a stereo-mode switch.
     last_gains: [f64; 2],
@@ -602,24 +601,9 @@ impl Compressor {
         mid_side: bool,
     ) {
         let n = left.len();
-        let lookahead = self.lookahead;
-        if lookahead > 0 {
-            // Swap each sample with the delayed one: afterwards the slices hold the dry signal
-            // `lookahead` samples late.
-            let delay_len = self.delay[0].len();
-            for i in 0..n {
-                let pos = self.delay_pos;
-                let read = if pos >= lookahead {
-                    pos - lookahead
-                } else {
-                    pos + delay_len - lookahead
-                };
-                self.delay[0][pos] = left[i];
-                self.delay[1][pos] = right[i];
-                left[i] = self.delay[0][read];
-                right[i] = self.delay[1][read];
-                self.delay_pos = if pos + 1 == delay_len { 0 } else { pos + 1 };
-            }
+        if self.lookahead > 0 {
+            // Afterwards the slices hold the dry signal `lookahead` samples late.
+            self.delay.process(left, right);
         }
         if self.mix.is_steady() && self.mix.next() == 0.0 {
             // The (delayed) input, bit for bit.
@@ -701,7 +685,7 @@ impl Stage for Compressor {
     /// Allocates the look-ahead delay for 10 ms at `sample_rate`.
     fn new(sample_rate: f64, params: &CompressorParams) -> Self {
         let sample_rate = sample_rate.clamp(1000.0, 768_000.0);
-        let delay_len = Self::lookahead_samples(sample_rate, MAX_LOOKAHEAD_MS) + 1;
+        let max_delay = Self::lookahead_samples(sample_rate, MAX_LOOKAHEAD_MS);
         let p = params.clamped();
         let mut c = Self {
             sample_rate,
@@ -723,11 +707,7 @@ impl Stage for Compressor {
             mix: Glide::new(1.0),
             glide_samples: (SMOOTHING_MS * 1e-3 * sample_rate).round() as u32,
             lookahead: 0,
-            delay: [
-                vec![0.0; delay_len].into_boxed_slice(),
-                vec![0.0; delay_len].into_boxed_slice(),
-            ],
-            delay_pos: 0,
+            delay: StereoDelay::new(max_delay, CHUNK),
             deepest_gr_db: 0.0,
             last_gains: [1.0; 2],
             mode_fade_from: gain_matrix([1.0; 2], false),
@@ -762,8 +742,8 @@ impl Stage for Compressor {
         let lookahead = Self::lookahead_samples(fs, p.lookahead_ms);
         if lookahead != self.lookahead {
             self.lookahead = lookahead;
-            self.delay.iter_mut().for_each(|d| d.fill(0.0));
-            self.delay_pos = 0;
+            self.delay.reset();
+            self.delay.set_delay(lookahead);
         }
         if p.stereo_mode != self.params.stereo_mode {
             let was_mid_side = self.params.stereo_mode == StereoMode::MidSide;
@@ -779,8 +759,7 @@ impl Stage for Compressor {
         self.envelopes = Default::default();
         self.makeup_db.jump();
         self.mix.jump();
-        self.delay.iter_mut().for_each(|d| d.fill(0.0));
-        self.delay_pos = 0;
+        self.delay.reset();
         self.deepest_gr_db = 0.0;
         self.last_gains = [1.0; 2];
         self.mode_fade_left = 0;

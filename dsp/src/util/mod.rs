@@ -3,6 +3,7 @@
 
 pub mod chunks;
 pub mod db;
+pub mod delay;
 pub mod hold;
 pub mod one_pole;
 pub mod range;
@@ -10,6 +11,7 @@ pub mod sanitize;
 pub(crate) mod smooth;
 
 pub use db::{db_to_gain, db_to_gain_f64, gain_to_db, gain_to_db_f64};
+pub use delay::StereoDelay;
 pub use hold::SlidingMin;
 pub use one_pole::{one_pole_coef, one_pole_coef_per, one_pole_decay, one_pole_decay_per};
 pub use range::{check_range, clamp_or, sample_rate_or_default};
