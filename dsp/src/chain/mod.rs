@@ -27,7 +27,7 @@ use crate::filter::crossover::MAX_BANDS as MB_BANDS;
 use crate::imager::{Imager, ImagerParams};
 use crate::meter::{MeterSet, MeterSnapshot};
 use crate::saturation::{SaturationParams, Saturator};
-use crate::util::{db_to_gain_f64, flush_non_normal, one_pole_coef_per, StereoDelay};
+use crate::util::{flush_non_normal, one_pole_coef_per, Fade, GainRamp, StereoDelay};
 use crate::Stage;
 
 mod params;

@@ -30,7 +30,7 @@
 //! compensation it does not push peaks above full scale for moderate settings.
 
 use crate::filter::crossover::{ButterworthSvfCoefs, Svf};
-use crate::util::{check_range, clamp_or, one_pole_decay, StereoDelay};
+use crate::util::{check_range, clamp_or, one_pole_decay, Glide, StereoDelay};
 use crate::Stage;
 use std::f64::consts::{LN_2, LOG2_E, SQRT_2};
 
@@ -369,57 +369,6 @@ fn run_envelopes<const N: usize>(
     }
     for c in 0..N {
         envelopes[c].slow = slow[c];
-    }
-}
-
-/// A linear glide over a fixed time that lands on its target exactly (so a mix glided to 0 is
-/// the dry signal bit for bit).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Glide {
-    value: f64,
-    target: f64,
-    step: f64,
-    remaining: u32,
-}
-
-impl Glide {
-    pub(crate) fn new(value: f64) -> Self {
-        Self {
-            value,
-            target: value,
-            step: 0.0,
-            remaining: 0,
-        }
-    }
-
-    pub(crate) fn set_target(&mut self, target: f64, samples: u32) {
-        if target != self.target {
-            self.target = target;
-            self.remaining = samples.max(1);
-            self.step = (target - self.value) / self.remaining as f64;
-        }
-    }
-
-    pub(crate) fn is_steady(&self) -> bool {
-        self.remaining == 0
-    }
-
-    pub(crate) fn jump(&mut self) {
-        self.value = self.target;
-        self.remaining = 0;
-    }
-
-    #[inline(always)]
-    pub(crate) fn next(&mut self) -> f64 {
-        if self.remaining > 0 {
-            self.remaining -= 1;
-            self.value = if self.remaining == 0 {
-                self.target
-            } else {
-                self.value + self.step
-            };
-        }
-        self.value
     }
 }
 

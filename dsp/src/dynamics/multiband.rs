@@ -10,10 +10,11 @@
 //! is both is silent). Bypass passes the band with neither compression nor band gain (still
 //! delayed by the shared look-ahead). Gain, solo, mute and bypass changes glide over 20 ms.
 
-use super::compressor::{Compressor, CompressorParams, Glide, MAX_LOOKAHEAD_MS};
+use super::compressor::{Compressor, CompressorParams, MAX_LOOKAHEAD_MS};
 use crate::filter::crossover::{
     BandBuffers, BandSplitter, MAX_BANDS, MAX_CROSSOVER_HZ, MIN_CROSSOVER_HZ, SPLIT_CHUNK,
 };
+use crate::util::Glide;
 use crate::util::{check_range, clamp_or, db_to_gain_f64};
 use crate::Stage;
 

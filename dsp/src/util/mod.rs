@@ -4,6 +4,9 @@
 pub mod chunks;
 pub mod db;
 pub mod delay;
+pub(crate) mod fade;
+pub(crate) mod gain_ramp;
+pub(crate) mod glide;
 pub mod hold;
 pub mod one_pole;
 pub mod range;
@@ -12,6 +15,9 @@ pub(crate) mod smooth;
 
 pub use db::{db_to_gain, db_to_gain_f64, gain_to_db, gain_to_db_f64};
 pub use delay::StereoDelay;
+pub(crate) use fade::Fade;
+pub(crate) use gain_ramp::GainRamp;
+pub(crate) use glide::Glide;
 pub use hold::SlidingMin;
 pub use one_pole::{one_pole_coef, one_pole_coef_per, one_pole_decay, one_pole_decay_per};
 pub use range::{check_range, clamp_or, sample_rate_or_default};
