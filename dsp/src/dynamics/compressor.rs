@@ -29,7 +29,7 @@
 //! tracks threshold and ratio without assuming anything about the program, and unlike full
 //! compensation it does not push peaks above full scale for moderate settings.
 
-use crate::filter::crossover::{ButterworthSvfCoefs, Svf};
+use crate::filter::svf::{ButterworthSvfCoefs, Svf};
 use crate::util::{check_range, clamp_or, one_pole_decay, Glide, StereoDelay};
 use crate::Stage;
 use std::f64::consts::{LN_2, LOG2_E, SQRT_2};

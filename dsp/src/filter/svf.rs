@@ -398,6 +398,101 @@ impl StereoSvf {
     }
 }
 
+// Butterworth sections for the crossovers and the compressor's side-chain high-pass: the same
+// TPT structure with the damping fixed at sqrt 2 and the coefficients folded for speed.
+
+/// Damping `k = 1/Q` of a Butterworth 2nd-order section.
+pub(crate) const BUTTERWORTH_K: f64 = std::f64::consts::SQRT_2;
+
+/// Coefficients of a Butterworth TPT state-variable filter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ButterworthSvfCoefs {
+    /// Prewarped integrator gain `tan(pi fc / fs)`.
+    pub(crate) g: f64,
+    a1: f64,
+    a2: f64,
+    a3: f64,
+}
+
+impl ButterworthSvfCoefs {
+    /// Butterworth (Q = 1/sqrt2) section at `freq_hz`, prewarped so the analog response at the
+    /// cutoff is met exactly. `freq_hz` must be below Nyquist.
+    pub(crate) fn butterworth(freq_hz: f64, sample_rate: f64) -> Self {
+        let g = (std::f64::consts::PI * freq_hz / sample_rate).tan();
+        let a1 = 1.0 / (1.0 + g * (g + BUTTERWORTH_K));
+        let a2 = g * a1;
+        Self {
+            g,
+            a1,
+            a2,
+            a3: g * a2,
+        }
+    }
+}
+
+/// State of `N` parallel SVF lanes sharing one set of coefficients (N = 2 is a stereo pair,
+/// which the compiler can keep in one SIMD register).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Svf<const N: usize> {
+    ic1: [f64; N],
+    ic2: [f64; N],
+}
+
+impl<const N: usize> Default for Svf<N> {
+    fn default() -> Self {
+        Self {
+            ic1: [0.0; N],
+            ic2: [0.0; N],
+        }
+    }
+}
+
+impl<const N: usize> Svf<N> {
+    /// Returns (band-pass, low-pass); high-pass is `x - k * band - low`.
+    #[inline(always)]
+    pub(crate) fn tick(&mut self, c: &ButterworthSvfCoefs, x: [f64; N]) -> ([f64; N], [f64; N]) {
+        let mut band = [0.0; N];
+        let mut low = [0.0; N];
+        for i in 0..N {
+            let v3 = x[i] - self.ic2[i];
+            let v1 = c.a1 * self.ic1[i] + c.a2 * v3;
+            let v2 = self.ic2[i] + c.a2 * self.ic1[i] + c.a3 * v3;
+            self.ic1[i] = 2.0 * v1 - self.ic1[i];
+            self.ic2[i] = 2.0 * v2 - self.ic2[i];
+            band[i] = v1;
+            low[i] = v2;
+        }
+        (band, low)
+    }
+
+    #[inline(always)]
+    pub(crate) fn highpass(&mut self, c: &ButterworthSvfCoefs, x: [f64; N]) -> [f64; N] {
+        let (band, low) = self.tick(c, x);
+        std::array::from_fn(|i| x[i] - BUTTERWORTH_K * band[i] - low[i])
+    }
+
+    pub(crate) fn reset(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Clear a lane whose state went non-finite (NaN/inf input) so it cannot stay poisoned, and
+    /// zero state that has decayed to nothing so silence never grinds through subnormals.
+    pub(crate) fn sanitize(&mut self) {
+        for i in 0..N {
+            if !(self.ic1[i].is_finite() && self.ic2[i].is_finite()) {
+                self.ic1[i] = 0.0;
+                self.ic2[i] = 0.0;
+            }
+            if self.ic1[i].abs() < 1e-30 {
+                self.ic1[i] = 0.0;
+            }
+            if self.ic2[i].abs() < 1e-30 {
+                self.ic2[i] = 0.0;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
