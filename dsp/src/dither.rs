@@ -239,6 +239,7 @@ fn requantize_shaped(x: f32, feedback: f64, dither: f64, scale: f64, inv: f64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::sine;
     use realfft::RealFftPlanner;
     use std::f64::consts::TAU;
 
@@ -247,12 +248,6 @@ mod tests {
         (0..frames)
             .map(|_| ((rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * amp)
             .map(|v| v as f32)
-            .collect()
-    }
-
-    fn sine(rate: f64, freq: f64, amp: f64, frames: usize) -> Vec<f32> {
-        (0..frames)
-            .map(|n| (amp * (TAU * freq * n as f64 / rate).sin()) as f32)
             .collect()
     }
 

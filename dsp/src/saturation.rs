@@ -406,14 +406,9 @@ impl Stage for Saturator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::sine;
     use realfft::RealFftPlanner;
     use std::f64::consts::TAU;
-
-    fn sine(rate: f64, freq: f64, amp: f64, frames: usize) -> Vec<f32> {
-        (0..frames)
-            .map(|n| (amp * (TAU * freq * n as f64 / rate).sin()) as f32)
-            .collect()
-    }
 
     fn db(x: f64) -> f64 {
         20.0 * x.max(1e-30).log10()

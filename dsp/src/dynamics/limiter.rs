@@ -556,6 +556,7 @@ impl Stage for Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::sine;
 
     /// Unlinking while limiting carries on from the shared gain. Fully linked, only one gain
     /// path runs; the other used to resume from its stale state, so 100 % -> 92 % link made
@@ -591,12 +592,6 @@ mod tests {
         println!("right channel's worst second difference across the unlink: {worst:.5}");
         // The sine's own second difference is under 1e-4; a step of the gain shows as itself.
         assert!(worst < 0.01, "{worst}");
-    }
-
-    fn sine(rate: f64, freq: f64, amp: f64, frames: usize) -> Vec<f32> {
-        (0..frames)
-            .map(|n| (amp * (std::f64::consts::TAU * freq * n as f64 / rate).sin()) as f32)
-            .collect()
     }
 
     #[test]

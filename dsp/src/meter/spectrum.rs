@@ -336,13 +336,7 @@ impl SpectrumAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::f64::consts::TAU;
-
-    fn sine(rate: f64, freq: f64, amp: f64, n: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| (amp * (TAU * freq * i as f64 / rate).sin()) as f32)
-            .collect()
-    }
+    use crate::test_support::sine;
 
     fn level_at(a: &mut SpectrumAnalyzer, f: f64) -> f32 {
         let mut avg = [0.0f32; 1];

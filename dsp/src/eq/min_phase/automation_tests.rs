@@ -2,18 +2,7 @@ use super::*;
 use crate::eq::dynamic::DynamicParams;
 use crate::Stage as _;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        ((self.next() * n as f64) as usize).min(n - 1)
-    }
-}
+use crate::test_support::Rng;
 
 const KINDS: [BandType; 8] = [
     BandType::Bell,

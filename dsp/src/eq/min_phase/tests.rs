@@ -571,18 +571,7 @@ fn dynamic_gain_moves_smoothly_whatever_the_call_split() {
     }
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[((self.next() * xs.len() as f64) as usize).min(xs.len() - 1)]
-    }
-}
+use crate::test_support::Rng;
 
 fn random_band(rng: &mut Rng) -> BandParams {
     BandParams {
