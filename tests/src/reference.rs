@@ -68,10 +68,7 @@ pub fn peaks_per_sample(x: &[f32]) -> Vec<f64> {
 
 /// True peak (linear): the largest of `peaks_per_sample`.
 pub fn true_peak_16x(x: &[f32]) -> f64 {
-    let z = oversampled_16x(x);
-    z.windows(3)
-        .map(|w| refine(w[0], w[1], w[2]))
-        .fold(0.0, f64::max)
+    peaks_per_sample(x).into_iter().fold(0.0, f64::max)
 }
 
 /// THD+N of a sine at `freq`: RMS of everything but the fundamental over the fundamental's
@@ -140,10 +137,17 @@ mod tests {
         let tp = 20.0 * (true_peak_16x(&y) / 0.5).log10();
         // Measured 0.0003 dB.
         assert!(tp.abs() < 0.001, "{tp}");
-        let per_sample = peaks_per_sample(&y);
-        assert_eq!(per_sample.len(), y.len());
-        let most = per_sample.iter().fold(0.0f64, |m, &v| m.max(v));
-        assert!((most - true_peak_16x(&y)).abs() < 1e-9);
+        // Per sample, a peak is placed where it is: an impulse at 700 reads highest there.
+        let mut impulse = vec![0.0f32; 2000];
+        impulse[700] = 0.9;
+        let per_sample = peaks_per_sample(&impulse);
+        assert_eq!(per_sample.len(), impulse.len());
+        let (at, most) = per_sample
+            .iter()
+            .enumerate()
+            .fold((0, 0.0f64), |m, (i, &v)| if v > m.1 { (i, v) } else { m });
+        assert_eq!(at, 700);
+        assert!((most - 0.9).abs() < 1e-6, "{most}");
     }
 
     #[test]

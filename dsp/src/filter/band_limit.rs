@@ -8,7 +8,7 @@
 //! is part of the limiter's latency whether it is on or off, so switching never moves the
 //! audio in time; a switch cross-fades over one chunk.
 
-use super::polyphase::{bessel_i0, lanes_of_phase, LANES};
+use super::polyphase::{kaiser, lanes_of_phase, sinc, LANES};
 
 /// Odd, so the delay is a whole number of samples.
 const TAPS: usize = 127;
@@ -36,19 +36,10 @@ impl Default for BandLimit {
 impl BandLimit {
     pub fn new() -> Self {
         let centre = (TAPS / 2) as f64;
-        let i0 = bessel_i0(KAISER_BETA);
         let mut h = [0.0f64; TAPS];
         for (j, v) in h.iter_mut().enumerate() {
             let t = j as f64 - centre;
-            let u = t / (centre + 1.0);
-            let window = bessel_i0(KAISER_BETA * (1.0 - u * u).max(0.0).sqrt()) / i0;
-            let x = 2.0 * CUTOFF * t;
-            let sinc = if t == 0.0 {
-                1.0
-            } else {
-                (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x)
-            };
-            *v = 2.0 * CUTOFF * sinc * window;
+            *v = 2.0 * CUTOFF * sinc(2.0 * CUTOFF * t) * kaiser(KAISER_BETA, t / (centre + 1.0));
         }
         let dc: f64 = h.iter().sum();
         let mut taps = [0.0f32; TAPS];
@@ -113,8 +104,9 @@ impl BandLimit {
         self.mix = target;
     }
 
-    /// Magnitude response at `freq` (a fraction of the sample rate), for the tests.
-    pub fn response(&self, freq: f64) -> f64 {
+    /// Magnitude response at `freq` (a fraction of the sample rate).
+    #[cfg(test)]
+    fn response(&self, freq: f64) -> f64 {
         let w = std::f64::consts::TAU * freq;
         let (mut re, mut im) = (0.0f64, 0.0f64);
         for (k, &t) in self.taps.iter().enumerate() {

@@ -40,7 +40,13 @@ pub(crate) fn bessel_i0(x: f64) -> f64 {
     sum
 }
 
-fn sinc(x: f64) -> f64 {
+/// Kaiser window at `u` in -1..1 (0 at the centre, 1 at the edges).
+pub(crate) fn kaiser(beta: f64, u: f64) -> f64 {
+    bessel_i0(beta * (1.0 - u * u).max(0.0).sqrt()) / bessel_i0(beta)
+}
+
+/// `sin(pi x) / (pi x)`.
+pub(crate) fn sinc(x: f64) -> f64 {
     if x.abs() < 1e-12 {
         1.0
     } else {
@@ -68,11 +74,10 @@ impl<const P: usize, const T: usize> PolyphaseInterpolator<P, T> {
         );
         let len = P * T;
         let centre = len as f64 / 2.0;
-        let i0_beta = bessel_i0(kaiser_beta);
         let mut h = vec![0.0f64; len];
         for (j, hj) in h.iter_mut().enumerate() {
             let t = (j as f64 - centre) / centre;
-            let window = bessel_i0(kaiser_beta * (1.0 - t * t).max(0.0).sqrt()) / i0_beta;
+            let window = kaiser(kaiser_beta, t);
             *hj = sinc(cutoff * (j as f64 - centre) / P as f64) * window;
         }
         let mut coefs = [[0.0f32; P]; T];

@@ -21,16 +21,11 @@ pub fn gain_to_db(gain: f32) -> f32 {
     }
 }
 
-/// `db_to_gain` in f64, for coefficient design and gains applied in f64.
+/// `db_to_gain` in f64, for coefficient design and gains applied in f64. The way back in f64
+/// is `meter::amplitude_db`.
 #[inline]
 pub fn db_to_gain_f64(db: f64) -> f64 {
     10f64.powf(db / 20.0)
-}
-
-/// `gain_to_db` in f64 (0 maps to `-inf`, as `log10` gives).
-#[inline]
-pub fn gain_to_db_f64(gain: f64) -> f64 {
-    20.0 * gain.log10()
 }
 
 #[cfg(test)]

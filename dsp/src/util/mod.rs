@@ -13,7 +13,7 @@ pub mod range;
 pub mod sanitize;
 pub(crate) mod smooth;
 
-pub use db::{db_to_gain, db_to_gain_f64, gain_to_db, gain_to_db_f64};
+pub use db::{db_to_gain, db_to_gain_f64, gain_to_db};
 pub use delay::StereoDelay;
 pub(crate) use fade::Fade;
 pub(crate) use gain_ramp::GainRamp;
