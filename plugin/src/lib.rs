@@ -8,21 +8,16 @@ use lacquer_dsp::meter::spectrum::{spectrum_channel, SpectrumTap};
 use nice_plug::prelude::*;
 use std::sync::Arc;
 
-pub mod ab;
-pub mod audio_file;
-pub mod changes;
 pub mod denormals;
 pub mod editor;
 pub mod learn;
 pub mod meters;
-pub mod params;
-pub mod presets;
 pub mod reference;
-pub mod units;
 pub mod worker;
 
+use lacquer_session::params::LacquerParams;
+use lacquer_session::presets;
 use meters::SharedMeters;
-use params::LacquerParams;
 use worker::Worker;
 
 pub struct Lacquer {
@@ -137,8 +132,8 @@ impl Lacquer {
         // this key, so the next call builds again.
         let key = SettingsKey {
             param_changes: self.params.changes.get(),
-            match_generation: self.params.references.match_generation(),
-            eq_solo: self.meters.eq_solo.load(Relaxed),
+            match_generation: self.params.refs.references.match_generation(),
+            eq_solo: self.meters.commands.eq_solo.load(Relaxed),
         };
         if self.settings_key == Some(key) {
             return;
@@ -340,7 +335,8 @@ impl Plugin for Lacquer {
         }
         if self
             .meters
-            .reset_loudness_request
+            .commands
+            .reset_loudness
             .swap(false, std::sync::atomic::Ordering::Relaxed)
         {
             chain.input_meter().reset();
@@ -353,7 +349,7 @@ impl Plugin for Lacquer {
         let target = self.params.target_lufs();
         if let Some(learner) = self.learner.as_mut() {
             use std::sync::atomic::Ordering::Relaxed;
-            if self.meters.learn_request.swap(false, Relaxed) {
+            if self.meters.commands.learn.swap(false, Relaxed) {
                 learner.start();
             }
             if learner.is_learning() {
@@ -390,8 +386,8 @@ impl Plugin for Lacquer {
         self.references.after_chain(
             left,
             right,
-            &self.params.references,
-            self.params.reference_settings(),
+            &self.params.refs.references,
+            reference::player::PlayerSettings::of(&self.params.refs),
             self.reported_latency as usize,
             master,
         );
@@ -418,50 +414,50 @@ impl ClapPlugin for Lacquer {
             section.add_page("Master", |page| {
                 page.add_param(&p.input_gain);
                 page.add_param(&p.output_gain);
-                page.add_param(&p.lim_ceiling);
-                page.add_param(&p.lim_drive);
-                page.add_param(&p.lim_release);
-                page.add_param(&p.img_width);
+                page.add_param(&p.lim.ceiling);
+                page.add_param(&p.lim.drive);
+                page.add_param(&p.lim.release);
+                page.add_param(&p.img.width);
                 page.add_param(&p.gain_match);
                 page.add_param(&p.bypass);
             });
             section.add_page("Compressor", |page| {
-                page.add_param(&p.comp_enabled);
-                page.add_param(&p.comp_threshold);
-                page.add_param(&p.comp_ratio);
-                page.add_param(&p.comp_knee);
-                page.add_param(&p.comp_attack);
-                page.add_param(&p.comp_release);
-                page.add_param(&p.comp_makeup);
-                page.add_param(&p.comp_mix);
+                page.add_param(&p.comp.enabled);
+                page.add_param(&p.comp.threshold);
+                page.add_param(&p.comp.ratio);
+                page.add_param(&p.comp.knee);
+                page.add_param(&p.comp.attack);
+                page.add_param(&p.comp.release);
+                page.add_param(&p.comp.makeup);
+                page.add_param(&p.comp.mix);
             });
             section.add_page("EQ Gains", |page| {
-                for band in &p.eq_bands[1..9] {
+                for band in &p.eq.bands[1..9] {
                     page.add_param(&band.gain);
                 }
             });
             section.add_page("EQ Frequencies", |page| {
-                for band in &p.eq_bands[1..9] {
+                for band in &p.eq.bands[1..9] {
                     page.add_param(&band.freq);
                 }
             });
             section.add_page("Multiband", |page| {
-                for band in &p.mb {
+                for band in &p.mb.band {
                     page.add_param(&band.threshold);
                 }
-                for band in &p.mb {
+                for band in &p.mb.band {
                     page.add_param(&band.gain);
                 }
             });
             section.add_page("Saturation & Imager", |page| {
-                page.add_param(&p.sat_enabled);
-                page.add_param(&p.sat_drive);
-                page.add_param(&p.sat_mix);
+                page.add_param(&p.sat.enabled);
+                page.add_param(&p.sat.drive);
+                page.add_param(&p.sat.mix);
                 page.add_spacer();
-                page.add_param(&p.img_enabled);
-                page.add_param(&p.img_width);
-                page.add_param(&p.img_bass_mono);
-                page.add_param(&p.img_bass_mono_hz);
+                page.add_param(&p.img.enabled);
+                page.add_param(&p.img.width);
+                page.add_param(&p.img.bass_mono);
+                page.add_param(&p.img.bass_mono_hz);
             });
         });
     }

@@ -131,8 +131,12 @@ pub struct SpectrumFeeds {
 /// worth of audio at 192 kHz.
 pub const SPECTRUM_RING: usize = 1 << 16;
 
+/// What the audio thread shows the editor (meters, analysers' rings, learn results), and,
+/// apart, what the editor asks of the audio thread (`commands`).
 #[derive(Default)]
 pub struct SharedMeters {
+    /// Editor -> audio thread.
+    pub commands: EditorCommands,
     /// Taken by the editor when it opens (GUI thread only; the audio thread never locks it).
     pub spectrum: std::sync::Mutex<Option<SpectrumFeeds>>,
     /// The vectorscope's ring, taken by the editor like the spectrum feeds.
@@ -143,11 +147,6 @@ pub struct SharedMeters {
     pub compressor_gr_held: Held,
     pub multiband_gr_held: [Held; 4],
     pub limiter_gr_held: Held,
-    /// Editor -> audio thread: restart the loudness measurement (integrated, LRA, max peaks).
-    pub reset_loudness_request: AtomicBool,
-    /// Editor -> audio thread: the EQ band being soloed, slot + 1 (0: none). A listening aid,
-    /// so not a parameter: never saved, automated or rendered.
-    pub eq_solo: std::sync::atomic::AtomicU32,
     pub input: LevelMeters,
     pub output: LevelMeters,
     pub compressor_gr_db: AtomicF32,
@@ -157,13 +156,23 @@ pub struct SharedMeters {
     pub latency_samples: AtomicF32,
     /// Output integrated loudness minus the delivery target, LU (NaN without a target).
     pub target_distance_lu: AtomicF32,
-    /// Editor -> audio thread: start a learn pass.
-    pub learn_request: AtomicBool,
     /// 0..1 while learning.
     pub learn_progress: AtomicF32,
     /// Audio thread -> editor: a finished pass's suggested limiter drive (read once).
     pub learned_drive_db: AtomicF32,
     pub learn_ready: AtomicBool,
+}
+
+/// Requests from the editor to the audio thread: one-shot flags the audio thread takes, and
+/// the soloed EQ band. Listening aids, so not parameters: never saved, automated or rendered.
+#[derive(Default)]
+pub struct EditorCommands {
+    /// Restart the loudness measurement (integrated, LRA, max peaks).
+    pub reset_loudness: AtomicBool,
+    /// The EQ band being soloed, slot + 1 (0: none).
+    pub eq_solo: std::sync::atomic::AtomicU32,
+    /// Start a learn pass.
+    pub learn: AtomicBool,
 }
 
 impl SharedMeters {

@@ -11,8 +11,8 @@ use crate::render::{
     check_output, file_job, progress_bar, render_file, write_plot, CommonArgs, Rendered,
 };
 use crate::report::{platforms, write_json, AlbumReport, AlbumTrackRow};
-use lacquer::audio_file::AudioReader;
 use lacquer_dsp::loudness::LoudnessMeter;
+use lacquer_session::audio_file::AudioReader;
 use rayon::prelude::*;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};

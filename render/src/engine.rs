@@ -22,10 +22,10 @@
 
 use crate::analysis::{Analyzer, Figures, Measured, HISTORY_STEP_S};
 use crate::output::{AudioSink, Bits};
-use lacquer::audio_file::{AudioFileError, AudioReader, StreamResampler};
 use lacquer_dsp::chain::{ChainParams, MasteringChain, BLOCK};
 use lacquer_dsp::dither::{Dither, DitherMode, DitherParams};
 use lacquer_dsp::Stage;
+use lacquer_session::audio_file::{AudioFileError, AudioReader, StreamResampler};
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::time::Instant;

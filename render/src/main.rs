@@ -88,10 +88,10 @@ fn main() {
         Command::Render(args) => render::run(&args),
         Command::Album(args) => album::run(&args),
         Command::Presets => {
-            for p in lacquer::presets::FACTORY_PRESETS {
+            for p in lacquer_session::presets::FACTORY_PRESETS {
                 say!("{:<24} {}", p.name, p.description);
             }
-            for (name, path) in lacquer::presets::user_presets() {
+            for (name, path) in lacquer_session::presets::user_presets() {
                 say!("{name:<24} (user preset, {})", path.display());
             }
             Ok(())

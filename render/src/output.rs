@@ -364,7 +364,7 @@ impl AudioSink for FlacSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lacquer::audio_file::AudioReader;
+    use lacquer_session::audio_file::AudioReader;
 
     #[test]
     fn flac_and_wav_round_trip_exactly() {

@@ -195,7 +195,7 @@ pub fn render_file(
         let rate_guess = job.out_rate.unwrap_or(0);
         let mut sink_rate = rate_guess;
         if sink_rate == 0 {
-            sink_rate = lacquer::audio_file::AudioReader::open(&job.input)?
+            sink_rate = lacquer_session::audio_file::AudioReader::open(&job.input)?
                 .info()
                 .sample_rate;
         }
@@ -430,7 +430,7 @@ pub fn run(args: &RenderArgs) -> Result<(), RenderError> {
     let settings = c.settings.build()?;
     let job = file_job(c, &settings, &args.input, &args.output)?;
     check_output(&args.input, &args.output, c.force)?;
-    let frames = lacquer::audio_file::AudioReader::open(&args.input)?
+    let frames = lacquer_session::audio_file::AudioReader::open(&args.input)?
         .info()
         .frames;
     let bar = progress_bar(c.quiet, frames, "lacquer".into());

@@ -2,8 +2,8 @@
 //! `LacquerParams` with the plugin's own code (state format, migration, each parameter's own
 //! text parser), so a setting made in the DAW means the same here.
 
-use lacquer::params::LacquerParams;
-use lacquer::presets::{self, FACTORY_PRESETS};
+use lacquer_session::params::LacquerParams;
+use lacquer_session::presets::{self, FACTORY_PRESETS};
 use nice_plug::params::internals::ParamPtr;
 use nice_plug::params::InternalParamMut;
 use nice_plug::plugin::{ParamValue, PluginState};

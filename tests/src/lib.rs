@@ -30,3 +30,5 @@ pub mod reference;
 mod reference_tracks;
 #[cfg(test)]
 mod render;
+#[cfg(test)]
+mod state_compat;

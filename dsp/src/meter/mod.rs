@@ -1,6 +1,7 @@
 //! Meters for the editor and for delivery: loudness (see `loudness`), true and sample peak,
 //! PLR/PSR/crest factor, stereo correlation, balance, mid and side levels, and the spectrum.
 
+pub mod grid;
 pub mod set;
 pub mod spectrum;
 pub mod stereo;

@@ -6,11 +6,7 @@ use crate::meters::{ScopeSource, SharedMeters, SpectrumFeeds};
 use lacquer_dsp::meter::spectrum::{SpectrumAnalyzer, SpectrumSettings};
 use std::sync::atomic::Ordering::Relaxed;
 
-/// Display range of every frequency axis.
-pub const F_MIN: f64 = 10.0;
-pub const F_MAX: f64 = 30_000.0;
-/// Points per spectrum curve.
-pub const POINTS: usize = 320;
+pub use lacquer_dsp::meter::grid::{F_MAX, F_MIN, POINTS};
 /// Stereo frames the vectorscope shows.
 pub const SCOPE_FRAMES: usize = 2048;
 
@@ -111,6 +107,6 @@ impl Analysis {
 
     /// Frequency of point `i` of the spectrum curves.
     pub fn point_hz(i: usize) -> f64 {
-        F_MIN * (F_MAX / F_MIN).powf(i as f64 / (POINTS - 1) as f64)
+        lacquer_dsp::meter::grid::point_hz(i)
     }
 }

@@ -4,8 +4,8 @@
 use super::controls::Ctl;
 use super::theme;
 use crate::meters::{LevelMeters, SharedMeters};
-use crate::params::LacquerParams;
 use egui::{pos2, vec2, Color32, Rect, RichText, Sense, Stroke, Ui};
+use lacquer_session::params::LacquerParams;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
@@ -164,7 +164,7 @@ pub fn draw(
             state.bars[side][ch].feed(m.sample_peak_db[ch].load(Relaxed), dt);
         }
     }
-    let ceiling = params.lim_ceiling.value();
+    let ceiling = params.lim.ceiling.value();
     ui.horizontal(|ui| {
         bars(ui, "IN", &meters.input, &mut state.bars[0], ceiling);
         ui.add_space(8.0);
@@ -271,6 +271,6 @@ pub fn draw(
         .on_hover_text("Restart integrated loudness, LRA and max true peak")
         .clicked()
     {
-        meters.reset_loudness_request.store(true, Relaxed);
+        meters.commands.reset_loudness.store(true, Relaxed);
     }
 }

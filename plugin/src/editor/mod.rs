@@ -21,65 +21,21 @@ pub mod theme;
 pub mod top_bar;
 
 use crate::meters::SharedMeters;
-use crate::params::LacquerParams;
 use controls::{Ctl, Undo};
+use lacquer_session::params::LacquerParams;
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::Param;
 use nice_plug_egui::{
     create_egui_editor, resizable_window::ResizableWindow, EguiEditorState, EguiNiceSettings,
     NiceEguiApp, RepaintNotifier,
 };
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const WIDTH: u32 = 1040;
-pub const HEIGHT: u32 = 660;
-pub const MIN_WIDTH: f32 = 900.0;
-pub const MIN_HEIGHT: f32 = 580.0;
+pub use lacquer_session::editor_view::{EditorView, HEIGHT, MIN_HEIGHT, MIN_WIDTH, WIDTH};
+
 /// UI scales offered (on top of the system's HiDPI scale).
 pub const SCALES: [f32; 5] = [1.0, 1.25, 1.5, 1.75, 2.0];
-
-/// Window size and scale, saved in the plugin state so a project reopens the editor as it was.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct EditorView {
-    /// Logical size in points at scale 1.
-    pub width: f32,
-    pub height: f32,
-    pub scale: f32,
-}
-
-impl Default for EditorView {
-    fn default() -> Self {
-        Self {
-            width: WIDTH as f32,
-            height: HEIGHT as f32,
-            scale: 1.0,
-        }
-    }
-}
-
-impl EditorView {
-    /// Within the editor's limits (a corrupt state must not open a 0 x 0 or 1e9-wide window).
-    pub fn sane(self) -> Self {
-        let ok = |v: f32, lo: f32, hi: f32, default: f32| {
-            if v.is_finite() {
-                v.clamp(lo, hi)
-            } else {
-                default
-            }
-        };
-        Self {
-            width: ok(self.width, MIN_WIDTH, 4000.0, WIDTH as f32),
-            height: ok(self.height, MIN_HEIGHT, 3000.0, HEIGHT as f32),
-            scale: ok(self.scale, 1.0, 2.0, 1.0),
-        }
-    }
-}
-
-pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(WIDTH, HEIGHT), 1.0)
-}
 
 /// The panel shown under the module strip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -181,8 +137,9 @@ impl EditorApp {
         // Keys 1-9 open the panels in strip order (when no text field has the keyboard).
         panels::reference::handle_keys(ui, &mut ctl, &self.params);
         if !ui.ctx().egui_wants_keyboard_input() {
-            let order =
-                crate::params::order_from_index(self.params.order.unmodulated_plain_value());
+            let order = lacquer_session::params::order_from_index(
+                self.params.order.unmodulated_plain_value(),
+            );
             let keys = [
                 egui::Key::Num1,
                 egui::Key::Num2,
@@ -352,6 +309,7 @@ impl NiceEguiApp for EditorApp {
         self.gui = None;
         // A solo is something you hear while looking at it.
         self.meters
+            .commands
             .eq_solo
             .store(0, std::sync::atomic::Ordering::Relaxed);
         self.analysis.close(&self.meters);

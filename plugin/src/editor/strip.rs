@@ -4,9 +4,9 @@
 
 use super::controls::Ctl;
 use super::{theme, Panel};
-use crate::params::{index_from_order, order_from_index, LacquerParams};
 use egui::{Color32, Sense, Stroke, Ui, Vec2};
 use lacquer_dsp::chain::Module;
+use lacquer_session::params::{index_from_order, order_from_index, LacquerParams};
 use nice_plug::prelude::{Param, ParamPtr};
 
 const CHIP_H: f32 = 32.0;
@@ -42,13 +42,13 @@ pub fn panel_of(m: Module) -> Panel {
 
 pub fn enable_param(p: &LacquerParams, m: Module) -> ParamPtr {
     match m {
-        Module::Eq => p.eq_enabled.as_ptr(),
-        Module::Compressor => p.comp_enabled.as_ptr(),
-        Module::Multiband => p.mb_enabled.as_ptr(),
-        Module::Saturation => p.sat_enabled.as_ptr(),
-        Module::Imager => p.img_enabled.as_ptr(),
-        Module::Limiter => p.lim_enabled.as_ptr(),
-        Module::Dither => p.dither_enabled.as_ptr(),
+        Module::Eq => p.eq.enabled.as_ptr(),
+        Module::Compressor => p.comp.enabled.as_ptr(),
+        Module::Multiband => p.mb.enabled.as_ptr(),
+        Module::Saturation => p.sat.enabled.as_ptr(),
+        Module::Imager => p.img.enabled.as_ptr(),
+        Module::Limiter => p.lim.enabled.as_ptr(),
+        Module::Dither => p.dither.enabled.as_ptr(),
     }
 }
 
@@ -204,17 +204,17 @@ pub fn draw(
         rects_out.clone_from(&rects);
         ui.label(egui::RichText::new(">").color(theme::TEXT_DIM));
         for (label, enable, target) in [
-            ("Limiter", Some(params.lim_enabled.as_ptr()), Panel::Limiter),
+            ("Limiter", Some(params.lim.enabled.as_ptr()), Panel::Limiter),
             (
                 "Dither",
-                Some(params.dither_enabled.as_ptr()),
+                Some(params.dither.enabled.as_ptr()),
                 Panel::Dither,
             ),
             ("Loudness", None, Panel::Loudness),
             // The dot is the A/B switch: lit while the reference plays.
             (
                 "Reference",
-                Some(params.ref_listen.as_ptr()),
+                Some(params.refs.listen.as_ptr()),
                 Panel::Reference,
             ),
         ] {

@@ -41,7 +41,7 @@ impl GuiContextInner for TestHost {
     }
 
     fn get_state(&self) -> PluginState {
-        crate::presets::default_state()
+        lacquer_session::presets::default_state()
     }
 
     fn set_state(&self, state: PluginState) {
@@ -75,7 +75,7 @@ impl TestHost {
 /// An editor with fresh parameters and meters, connected to a test host.
 pub fn editor() -> (super::EditorApp, Arc<TestHost>) {
     let host = Arc::new(TestHost::default());
-    let params = Arc::new(crate::params::LacquerParams::default());
+    let params = Arc::new(lacquer_session::params::LacquerParams::default());
     let meters = Arc::new(crate::meters::SharedMeters::default());
     let app = super::EditorApp::new(params, meters).with_gui(GuiContext::new(host.clone()));
     (app, host)

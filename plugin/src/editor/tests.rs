@@ -52,7 +52,8 @@ fn dragging_a_module_chip_reorders_the_chain() {
     }
     h.drop_at(to);
     h.run();
-    let order = crate::params::order_from_index(h.state().params.order.unmodulated_plain_value());
+    let order =
+        lacquer_session::params::order_from_index(h.state().params.order.unmodulated_plain_value());
     println!("order after the drag: {order:?}");
     assert_eq!(
         order,
@@ -88,8 +89,8 @@ fn undo_and_redo_restore_values() {
     let (app, host) = test_host::editor();
     let mut h = harness(app);
     h.run();
-    let drive = h.state().params.lim_drive.as_ptr();
-    let before = h.state().params.lim_drive.unmodulated_plain_value();
+    let drive = h.state().params.lim.drive.as_ptr();
+    let before = h.state().params.lim.drive.unmodulated_plain_value();
     {
         let app = h.state_mut();
         let gui = app.gui.clone().unwrap();
@@ -99,16 +100,16 @@ fn undo_and_redo_restore_values() {
         };
         ctl.set_text(drive, "6 dB");
     }
-    assert!((h.state().params.lim_drive.unmodulated_plain_value() - 6.0).abs() < 1e-4);
+    assert!((h.state().params.lim.drive.unmodulated_plain_value() - 6.0).abs() < 1e-4);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run();
-    assert_eq!(h.state().params.lim_drive.unmodulated_plain_value(), before);
+    assert_eq!(h.state().params.lim.drive.unmodulated_plain_value(), before);
     h.key_press_modifiers(
         egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
         egui::Key::Z,
     );
     h.run();
-    assert!((h.state().params.lim_drive.unmodulated_plain_value() - 6.0).abs() < 1e-4);
+    assert!((h.state().params.lim.drive.unmodulated_plain_value() - 6.0).abs() < 1e-4);
     assert!(host.gestures_balanced());
 }
 
@@ -124,8 +125,11 @@ fn solo_button_solos_the_selected_band() {
     let selected = h.state().panels.eq.selected;
     h.get_by_label("Solo").click();
     h.run();
-    assert_eq!(h.state().meters.eq_solo.load(Relaxed), selected as u32 + 1);
+    assert_eq!(
+        h.state().meters.commands.eq_solo.load(Relaxed),
+        selected as u32 + 1
+    );
     h.get_by_label("Solo").click();
     h.run();
-    assert_eq!(h.state().meters.eq_solo.load(Relaxed), 0);
+    assert_eq!(h.state().meters.commands.eq_solo.load(Relaxed), 0);
 }

@@ -4,9 +4,9 @@
 use super::controls::{self, Ctl};
 use super::{theme, SCALES};
 use crate::meters::SharedMeters;
-use crate::params::LacquerParams;
-use crate::{ab, presets};
 use egui::{RichText, Ui};
+use lacquer_session::params::LacquerParams;
+use lacquer_session::{ab, presets};
 use nice_plug::prelude::Param;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -295,7 +295,7 @@ fn target(
         .clicked()
     {
         meters.learn_progress.store(0.0, Relaxed);
-        meters.learn_request.store(true, Relaxed);
+        meters.commands.learn.store(true, Relaxed);
         state.status = "Learning the drive: play the loudest part".into();
     }
 }
@@ -304,7 +304,7 @@ fn target(
 fn learned(ctl: &mut Ctl, params: &LacquerParams, meters: &SharedMeters, state: &mut TopBarState) {
     if meters.learn_ready.swap(false, Relaxed) {
         let drive = meters.learned_drive_db.load(Relaxed);
-        ctl.set_plain(params.lim_drive.as_ptr(), drive);
+        ctl.set_plain(params.lim.drive.as_ptr(), drive);
         state.status = format!("Learned: limiter drive {drive:.1} dB");
     }
 }

@@ -13,14 +13,14 @@ use super::{
     Capture, Delivery, Fingerprint, Link, MatchCurve, Measured, RefAudio, SlotSettings, SlotState,
     SlotView, ALIGN_SECONDS, MAX_SECONDS, QUANT_BLOCK, SHORT_TERM_HZ, SLOTS,
 };
-use crate::audio_file::{AudioFileError, AudioReader, StreamResampler};
-use crate::params::LacquerParams;
 use atomic_float::AtomicF32;
 use lacquer_dsp::eq::matching::{
     bank_response_db, solve_band_gains, MatchResolution, MATCH_LIMIT_DB, MAX_MATCH_BANDS,
 };
 use lacquer_dsp::loudness::LoudnessMeter;
 use lacquer_dsp::meter::TruePeakMeter;
+use lacquer_session::audio_file::{AudioFileError, AudioReader, StreamResampler};
+use lacquer_session::params::LacquerParams;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
@@ -126,7 +126,7 @@ impl Loader {
     }
 
     pub fn wake(&self) {
-        self.params.references.wake_loader();
+        self.params.refs.references.wake_loader();
     }
 }
 
@@ -174,7 +174,7 @@ struct Worker {
 
 impl Worker {
     fn store(&self) -> &super::ReferenceStore {
-        &self.params.references
+        &self.params.refs.references
     }
 
     fn run(&mut self) {
@@ -318,7 +318,7 @@ impl Worker {
             if shutdown.load(Relaxed) {
                 return true;
             }
-            let store = &params.references;
+            let store = &params.refs.references;
             if store.generation() == generation {
                 return false;
             }
@@ -459,8 +459,8 @@ impl Worker {
     /// Learn the match curve while asked to (from the master as it plays, undoing what the
     /// match EQ itself does to it), or move a frozen curve to another band grid.
     fn match_eq(&mut self) {
-        let learning = self.params.ref_match_learn.value();
-        let res = self.params.match_resolution();
+        let learning = self.params.refs.match_learn.value();
+        let res = self.params.refs.match_resolution();
         if learning && !self.was_learning {
             // Learn from what plays from now on.
             self.store().master_reset.store(true, Relaxed);
@@ -498,7 +498,7 @@ impl Worker {
             .iter()
             .filter(|(i, _)| settings.slots[*i].in_match)
             .collect();
-        let selected = (self.params.ref_slot.value() - 1).clamp(0, SLOTS as i32 - 1) as usize;
+        let selected = (self.params.refs.slot.value() - 1).clamp(0, SLOTS as i32 - 1) as usize;
         let refs: Vec<&(usize, Arc<SlotView>)> = if marked.is_empty() {
             views.iter().filter(|(i, _)| *i == selected).collect()
         } else {
@@ -512,8 +512,8 @@ impl Worker {
         let band = |l: &Ltas, side: bool, f: f64| l.band_db(side, f / half, f * half) as f64;
         // What the match EQ adds to the master now, to take back out of the measurement.
         let applied = self.store().match_params(
-            self.params.ref_match_amount.value() as f64,
-            self.params.ref_width_amount.value() as f64,
+            self.params.refs.match_amount.value() as f64,
+            self.params.refs.width_amount.value() as f64,
         );
         let lanes: [Vec<f32>; 2] = std::array::from_fn(|lane| {
             (0..MAX_MATCH_BANDS)

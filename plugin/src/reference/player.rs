@@ -14,6 +14,7 @@
 //! seamless. A stopped transport fades a following reference out.
 
 use super::{Link, RefAudio, ReferenceStore, FADE_MS, SLOTS};
+use lacquer_session::params::{HostRefLevel, HostRefMode, ReferenceHostParams};
 use std::f32::consts::FRAC_PI_2;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -40,6 +41,25 @@ pub struct PlayerSettings {
     pub level: LevelMode,
     /// Play at the file's own level (no level match).
     pub true_level: bool,
+}
+
+impl PlayerSettings {
+    /// The settings the reference parameters ask for now.
+    pub fn of(p: &ReferenceHostParams) -> Self {
+        Self {
+            listen: p.listen.value(),
+            slot: p.slot_index(),
+            mode: match p.mode.value() {
+                HostRefMode::Follow => PlayMode::Follow,
+                HostRefMode::Loop => PlayMode::Loop,
+            },
+            level: match p.level.value() {
+                HostRefLevel::Integrated => LevelMode::Integrated,
+                HostRefLevel::ShortTerm => LevelMode::ShortTerm,
+            },
+            true_level: p.true_level.value(),
+        }
+    }
 }
 
 /// Where the song is for this block.

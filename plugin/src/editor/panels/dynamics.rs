@@ -9,9 +9,9 @@ use crate::editor::controls::{self, Ctl};
 use crate::editor::history::{Histories, Trace, LEVEL_RATE};
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
-use crate::params::LacquerParams;
 use egui::{pos2, vec2, Align2, Color32, Mesh, Painter, Pos2, Rect, RichText, Shape, Stroke, Ui};
 use lacquer_dsp::dynamics::compressor::CompressorParams;
+use lacquer_session::params::LacquerParams;
 use nice_plug::prelude::FloatParam;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -411,14 +411,14 @@ pub fn draw(
     in_rect(ui, header, |ui| {
         ui.horizontal(|ui| {
             title(ui, "Compressor");
-            controls::toggle(ui, ctl, &p.comp_enabled, "On");
+            controls::toggle(ui, ctl, &p.comp.enabled, "On");
             ui.add_space(G);
             ui.spacing_mut().combo_width = 84.0;
-            controls::choice(ui, ctl, &p.comp_detection, "Detection");
-            controls::choice(ui, ctl, &p.comp_stereo, "Stereo");
+            controls::choice(ui, ctl, &p.comp.detection, "Detection");
+            controls::choice(ui, ctl, &p.comp.stereo, "Stereo");
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                controls::toggle(ui, ctl, &p.comp_auto_makeup, "Auto makeup");
-                controls::toggle(ui, ctl, &p.comp_auto_release, "Auto release");
+                controls::toggle(ui, ctl, &p.comp.auto_makeup, "Auto makeup");
+                controls::toggle(ui, ctl, &p.comp.auto_release, "Auto release");
             });
         });
     });
@@ -446,7 +446,7 @@ pub fn draw(
         let m = &meters.input.sample_peak_db;
         m[0].load(Relaxed).max(m[1].load(Relaxed))
     });
-    let on = p.comp_enabled.value();
+    let on = p.comp.enabled.value();
     let gr = if on {
         history
             .compressor_gr
@@ -524,10 +524,10 @@ pub fn draw(
                     .font(theme::small())
                     .color(theme::TEXT_DIM),
             );
-            controls::toggle(ui, ctl, &p.comp_sc_hpf, "HPF");
+            controls::toggle(ui, ctl, &p.comp.sc_hpf, "HPF");
         });
-        controls::knob(ui, ctl, &p.comp_sc_hz, "HPF freq");
-        controls::knob(ui, ctl, &p.comp_lookahead, "Look-ahead");
+        controls::knob(ui, ctl, &p.comp.sc_hz, "HPF freq");
+        controls::knob(ui, ctl, &p.comp.lookahead, "Look-ahead");
     });
 
     knob_groups(
@@ -536,15 +536,15 @@ pub fn draw(
         knobs,
         &[
             &[
-                (&p.comp_threshold, "Threshold"),
-                (&p.comp_ratio, "Ratio"),
-                (&p.comp_knee, "Knee"),
+                (&p.comp.threshold, "Threshold"),
+                (&p.comp.ratio, "Ratio"),
+                (&p.comp.knee, "Knee"),
             ],
-            &[(&p.comp_attack, "Attack"), (&p.comp_release, "Release")],
+            &[(&p.comp.attack, "Attack"), (&p.comp.release, "Release")],
             &[
-                (&p.comp_makeup, "Makeup"),
-                (&p.comp_mix, "Mix"),
-                (&p.comp_link, "Link"),
+                (&p.comp.makeup, "Makeup"),
+                (&p.comp.mix, "Mix"),
+                (&p.comp.link, "Link"),
             ],
         ],
     );
@@ -864,7 +864,7 @@ mod tests {
     #[test]
     fn operating_point_reads_input_reduction_and_output() {
         let (mut h, _) = harness(Panel::Compressor, |app| {
-            set_plain(&app.params.comp_enabled, true)
+            set_plain(&app.params.comp.enabled, true)
         });
         feed(&mut h, -12.0, 4.0);
         let under_curve = |label: &str| in_panel(&h, label).len();

@@ -24,7 +24,7 @@
 //!
 //! Band solo ("listen to what a band touches"): the Solo button beside a band plays only its
 //! region (a band-pass after the EQ, `lacquer_dsp::eq::solo`). It is a listening aid, not a
-//! setting: it goes to the audio thread through `SharedMeters::eq_solo`, is never saved or
+//! setting: it goes to the audio thread through `EditorCommands::eq_solo`, is never saved or
 //! automated, and ends when another band is selected or the editor closes.
 
 use super::plot::{self, FreqPlot};
@@ -33,12 +33,12 @@ use crate::editor::analysis::{Analysis, F_MAX, F_MIN};
 use crate::editor::controls::{self, Ctl};
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
-use crate::params::{EqBandHostParams, HostEqMode, LacquerParams, EQ_BANDS};
 use egui::{pos2, vec2, Align2, Color32, FontId, Pos2, Rect, Response, Sense, Stroke, Ui};
 use lacquer_dsp::eq::band::{
     analog_magnitude_db, BandParams, BandType, Placement, HIGH_PASS_SLOT, LOW_PASS_SLOT,
 };
 use lacquer_dsp::eq::linear_phase::LinearPhaseLatency;
+use lacquer_session::params::{EqBandHostParams, HostEqMode, LacquerParams, EQ_BANDS};
 use nice_plug::prelude::{Param, ParamPtr};
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -134,13 +134,14 @@ struct NodeDrag {
 /// Solo the band in slot `i` (press again to hear the whole EQ).
 fn solo_button(ui: &mut Ui, meters: &SharedMeters, i: usize) {
     use std::sync::atomic::Ordering::Relaxed;
-    let on = meters.eq_solo.load(Relaxed) == i as u32 + 1;
+    let on = meters.commands.eq_solo.load(Relaxed) == i as u32 + 1;
     let text = egui::RichText::new("Solo").color(if on { Color32::BLACK } else { theme::TEXT });
     let r = ui
         .add(egui::Button::new(text).fill(if on { theme::WARN } else { theme::RAISED }))
         .on_hover_text("Listen only to what this band works on");
     if r.clicked() {
         meters
+            .commands
             .eq_solo
             .store(if on { 0 } else { i as u32 + 1 }, Relaxed);
     }
@@ -157,9 +158,9 @@ pub fn draw(
     {
         // A solo follows the selection: selecting another band ends it.
         use std::sync::atomic::Ordering::Relaxed;
-        let solo = meters.eq_solo.load(Relaxed);
+        let solo = meters.commands.eq_solo.load(Relaxed);
         if solo != 0 && solo != state.selected.min(EQ_BANDS - 1) as u32 + 1 {
-            meters.eq_solo.store(0, Relaxed);
+            meters.commands.eq_solo.store(0, Relaxed);
         }
     }
     let g = theme::GRID;
@@ -204,10 +205,10 @@ fn header_row(
     ui.horizontal_centered(|ui| {
         ui.spacing_mut().item_spacing.x = 2.0 * theme::GRID;
         title(ui, "EQ");
-        controls::toggle(ui, ctl, &p.eq_enabled, "On");
+        controls::toggle(ui, ctl, &p.eq.enabled, "On");
         dim_label(ui, "Phase");
-        compact_choice(ui, ctl, &p.eq_mode, 52.0 * theme::GRID);
-        let size = match p.eq_mode.value() {
+        compact_choice(ui, ctl, &p.eq.mode, 52.0 * theme::GRID);
+        let size = match p.eq.mode.value() {
             HostEqMode::Minimum => None,
             HostEqMode::LinearLow => Some(LinearPhaseLatency::Low),
             HostEqMode::LinearMedium => Some(LinearPhaseLatency::Medium),
@@ -323,7 +324,7 @@ fn display(
             false,
         );
     }
-    let eq_on = p.eq_enabled.value();
+    let eq_on = p.eq.enabled.value();
     paint_curves(
         &painter,
         &plot,
@@ -408,7 +409,7 @@ fn node_input(
     r: &Response,
     mods: egui::Modifiers,
 ) {
-    let host = &p.eq_bands[i];
+    let host = &p.eq.bands[i];
     if r.clicked() || r.secondary_clicked() || r.drag_started() {
         state.selected = i;
     }
@@ -489,11 +490,11 @@ fn node_input(
 fn add_band(ctl: &mut Ctl, p: &LacquerParams, state: &mut EqState, hz: f64, db: f32) {
     let Some(i) = FREE_SLOTS
         .clone()
-        .find(|&i| !p.eq_bands[i].enabled.unmodulated_plain_value())
+        .find(|&i| !p.eq.bands[i].enabled.unmodulated_plain_value())
     else {
         return;
     };
-    let b = &p.eq_bands[i];
+    let b = &p.eq.bands[i];
     let set = |ctl: &mut Ctl, ptr: ParamPtr, n: f32| {
         if ctl.value(ptr) != n {
             ctl.set(ptr, n);
@@ -502,7 +503,8 @@ fn add_band(ctl: &mut Ctl, p: &LacquerParams, state: &mut EqState, hz: f64, db: 
     set(
         ctl,
         b.kind.as_ptr(),
-        b.kind.preview_normalized(crate::params::HostBandType::Bell),
+        b.kind
+            .preview_normalized(lacquer_session::params::HostBandType::Bell),
     );
     set(ctl, b.freq.as_ptr(), b.freq.preview_normalized(hz as f32));
     set(
@@ -646,10 +648,10 @@ fn band_chips(ui: &mut Ui, ctl: &mut Ctl, p: &LacquerParams, state: &mut EqState
     ui.horizontal_centered(|ui| {
         ui.spacing_mut().item_spacing.x = theme::GRID;
         for i in 0..EQ_BANDS {
-            chip(ui, ctl, &p.eq_bands[i], i, state);
+            chip(ui, ctl, &p.eq.bands[i], i, state);
         }
         ui.add_space(3.0 * theme::GRID);
-        let b = &p.eq_bands[state.selected];
+        let b = &p.eq.bands[state.selected];
         dim_label(ui, "Type");
         compact_choice(ui, ctl, &b.kind, 22.0 * theme::GRID);
         ui.add_space(theme::GRID);
@@ -717,13 +719,13 @@ fn band_controls(
     state: &mut EqState,
 ) -> Rect {
     let i = state.selected;
-    let b = &p.eq_bands[i];
+    let b = &p.eq.bands[i];
     let kind = p.chain_params().eq.bands[i].kind;
     let pass = matches!(kind, BandType::HighPass | BandType::LowPass);
     // The linear-phase EQ is one fixed convolution kernel, redesigned off the audio thread:
     // it cannot follow a gain that moves with the programme, so dynamic bands act only in
     // minimum phase and their controls are off in the linear-phase modes.
-    let min_phase = p.eq_mode.value() == HostEqMode::Minimum;
+    let min_phase = p.eq.mode.value() == HostEqMode::Minimum;
     let dyn_ok = kind.uses_gain() && min_phase;
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = theme::GRID;
@@ -1051,10 +1053,10 @@ mod tests {
     use super::*;
     use crate::editor::test_host::{self, Gesture, TestHost};
     use crate::editor::{EditorApp, Panel};
-    use crate::params::HostBandType;
     use egui::{Event, Modifiers, PointerButton};
     use egui_kittest::kittest::Queryable;
     use egui_kittest::Harness;
+    use lacquer_session::params::HostBandType;
     use std::sync::Arc;
 
     type H = Harness<'static, EditorApp>;
@@ -1089,7 +1091,7 @@ mod tests {
     /// Band `i` on, a bell at `hz` / `db`.
     fn bell(h: &mut H, i: usize, hz: f32, db: f32) {
         let params = h.state().params.clone();
-        let b = &params.eq_bands[i];
+        let b = &params.eq.bands[i];
         set(h, b.kind.as_ptr(), 0.0);
         assert_eq!(b.kind.value(), HostBandType::Bell);
         set(h, b.freq.as_ptr(), hz);
@@ -1103,7 +1105,7 @@ mod tests {
     }
 
     fn band(h: &H, i: usize) -> (bool, f32, f32, f32) {
-        let b = &h.state().params.eq_bands[i];
+        let b = &h.state().params.eq.bands[i];
         (
             b.enabled.value(),
             b.freq.value(),
@@ -1180,8 +1182,8 @@ mod tests {
                 .filter(|g| **g == Gesture::Begin(p))
                 .count()
         };
-        assert_eq!(begins(params.eq_bands[3].freq.as_ptr()), 1);
-        assert_eq!(begins(params.eq_bands[3].gain.as_ptr()), 1);
+        assert_eq!(begins(params.eq.bands[3].freq.as_ptr()), 1);
+        assert_eq!(begins(params.eq.bands[3].gain.as_ptr()), 1);
         // The drag is one undo step: both parameters go back to where they started.
         let gui = h.state().gui.clone().unwrap();
         h.state_mut().undo.undo(&gui);
@@ -1206,7 +1208,7 @@ mod tests {
         assert!((hz / 2000.0 - 1.0).abs() < 0.003, "{hz}");
         assert!((db - 6.0).abs() < 0.02, "{db}");
         assert_eq!(
-            h.state().params.eq_bands[2].kind.value(),
+            h.state().params.eq.bands[2].kind.value(),
             HostBandType::Bell
         );
         assert!(!band(&h, 3).0, "only one slot is used");
@@ -1313,9 +1315,9 @@ mod tests {
         let (mut h, host) = harness(1040.0, 660.0);
         h.state_mut().panels.eq.selected = 2;
         let params = h.state().params.clone();
-        set(&mut h, params.eq_bands[2].freq.as_ptr(), 5000.0);
-        set(&mut h, params.eq_bands[2].gain.as_ptr(), 4.5);
-        set(&mut h, params.eq_bands[2].q.as_ptr(), 3.0);
+        set(&mut h, params.eq.bands[2].freq.as_ptr(), 5000.0);
+        set(&mut h, params.eq.bands[2].gain.as_ptr(), 4.5);
+        set(&mut h, params.eq.bands[2].q.as_ptr(), 3.0);
         h.run();
         assert!((band(&h, 2).1 - 5000.0).abs() < 1.0);
         let g = h.state().panels.eq.geometry;

@@ -12,11 +12,11 @@ use crate::editor::controls::{self, Ctl};
 use crate::editor::history::Histories;
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
-use crate::params::LacquerParams;
 use egui::{
     pos2, vec2, Align2, Color32, CursorIcon, Id, Mesh, Pos2, Rect, RichText, Sense, Shape, Stroke,
     Ui,
 };
+use lacquer_session::params::LacquerParams;
 use nice_plug::prelude::{FloatParam, Param};
 use std::f32::consts::FRAC_1_SQRT_2;
 use std::sync::atomic::Ordering::Relaxed;
@@ -52,9 +52,9 @@ pub fn scope_xy(l: f32, r: f32) -> (f32, f32) {
 /// three bands, the overall width with one.
 fn band_param(p: &LacquerParams, bands: usize, i: usize) -> &FloatParam {
     if bands == 1 {
-        &p.img_width
+        &p.img.width
     } else {
-        [&p.img_width_1, &p.img_width_2, &p.img_width_3][i]
+        [&p.img.width_1, &p.img.width_2, &p.img.width_3][i]
     }
 }
 
@@ -69,19 +69,19 @@ pub fn draw(
 ) {
     let area = ui.available_rect_before_wrap();
     let (header, body, knobs) = super::rows(area, ROW_H, KNOB_H);
-    let bands = p.img_bands.value().clamp(1, 3) as usize;
+    let bands = p.img.bands.value().clamp(1, 3) as usize;
 
     in_rect(ui, header, |ui| {
         ui.horizontal(|ui| {
             title(ui, "Imager");
-            controls::toggle(ui, ctl, &p.img_enabled, "On");
+            controls::toggle(ui, ctl, &p.img.enabled, "On");
             ui.spacing_mut().combo_width = 48.0;
-            controls::choice(ui, ctl, &p.img_bands, "Bands");
-            controls::toggle(ui, ctl, &p.img_bass_mono, "Bass mono");
+            controls::choice(ui, ctl, &p.img.bands, "Bands");
+            controls::toggle(ui, ctl, &p.img.bass_mono, "Bass mono");
             // Right to left: the drop-down goes first, its caption after it.
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.spacing_mut().combo_width = 64.0;
-                controls::choice(ui, ctl, &p.img_solo, "");
+                controls::choice(ui, ctl, &p.img.solo, "");
                 ui.label(
                     RichText::new("Listen")
                         .font(theme::small())
@@ -89,9 +89,9 @@ pub fn draw(
                 );
                 ui.add_space(G);
                 ui.spacing_mut().item_spacing.x = G;
-                controls::toggle(ui, ctl, &p.img_swap, "Swap");
-                controls::toggle(ui, ctl, &p.img_invert_right, "Ø R");
-                controls::toggle(ui, ctl, &p.img_invert_left, "Ø L");
+                controls::toggle(ui, ctl, &p.img.swap, "Swap");
+                controls::toggle(ui, ctl, &p.img.invert_right, "Ø R");
+                controls::toggle(ui, ctl, &p.img.invert_left, "Ø L");
             });
         });
     });
@@ -111,9 +111,9 @@ pub fn draw(
     band_strip(ui, ctl, p, analysis, strip, bands, state);
 
     let mut row: Vec<(&FloatParam, &str)> = vec![
-        (&p.img_width, "Width"),
-        (&p.img_balance, "Balance"),
-        (&p.img_bass_mono_hz, "Mono below"),
+        (&p.img.width, "Width"),
+        (&p.img.balance, "Balance"),
+        (&p.img.bass_mono_hz, "Mono below"),
     ];
     if bands > 1 {
         let names = ["Low width", "Mid width", "High width"];
@@ -365,7 +365,7 @@ fn band_strip(
         );
     }
 
-    let xo_params = [&p.img_crossover_1, &p.img_crossover_2];
+    let xo_params = [&p.img.crossover_1, &p.img.crossover_2];
     let crossovers = xo_params.map(|x| x.unmodulated_plain_value() as f64);
     let edges: Vec<f32> = std::iter::once(rect.left())
         .chain(crossovers[..bands - 1].iter().map(|&f| plot.x_of(f)))
@@ -422,8 +422,8 @@ fn band_strip(
         ));
     }
 
-    if p.img_bass_mono.value() {
-        let hz = p.img_bass_mono_hz.unmodulated_plain_value() as f64;
+    if p.img.bass_mono.value() {
+        let hz = p.img.bass_mono_hz.unmodulated_plain_value() as f64;
         let mono = Rect::from_min_max(rect.min, pos2(plot.x_of(hz), rect.bottom()));
         painter.rect_filled(mono, 0.0, theme::BG.gamma_multiply(0.6));
         painter.text(
@@ -460,12 +460,12 @@ fn band_strip(
             &mut state.grab_dx,
         );
     }
-    if p.img_bass_mono.value() {
+    if p.img.bass_mono.value() {
         crossover_handle(
             ui,
             ctl,
             &plot,
-            p.img_bass_mono_hz.as_ptr(),
+            p.img.bass_mono_hz.as_ptr(),
             (BASS_MIN_HZ, BASS_MAX_HZ),
             "Bass Mono Frequency",
             theme::TEXT_DIM,
@@ -499,7 +499,7 @@ mod tests {
     }
 
     fn three_bands(app: &mut crate::editor::EditorApp) {
-        set_plain(&app.params.img_bands, 3);
+        set_plain(&app.params.img.bands, 3);
     }
 
     #[test]
@@ -507,11 +507,11 @@ mod tests {
         let (mut h, host) = harness(Panel::Imager, three_bands);
         let p = h.state().params.clone();
         let plot = h.state().panels.imager.plot.expect("strip drawn");
-        let before = p.img_crossover_1.unmodulated_plain_value() as f64;
+        let before = p.img.crossover_1.unmodulated_plain_value() as f64;
         let at = centre(&h, "Width Crossover 1");
         assert!((at.x - plot.x_of(before)).abs() < 0.5);
         drag(&mut h, at, egui::vec2(-50.0, 0.0));
-        let after = p.img_crossover_1.unmodulated_plain_value() as f64;
+        let after = p.img.crossover_1.unmodulated_plain_value() as f64;
         let octaves = -50.0 / plot.rect.width() as f64 * (F_MAX / F_MIN).log2();
         let expected = before * 2f64.powf(octaves);
         assert!(
@@ -522,7 +522,7 @@ mod tests {
         // Crossover 2 dragged far left stops a third of an octave above crossover 1.
         let at = centre(&h, "Width Crossover 2");
         drag(&mut h, at, egui::vec2(-300.0, 0.0));
-        let x2 = p.img_crossover_2.unmodulated_plain_value() as f64;
+        let x2 = p.img.crossover_2.unmodulated_plain_value() as f64;
         assert!(
             (x2 - after * 2f64.powf(1.0 / 3.0)).abs() < 1.0,
             "{after} {x2}"
@@ -539,14 +539,14 @@ mod tests {
         let x = 0.5 * (plot.x_of(300.0) + plot.x_of(4000.0));
         let at = egui::pos2(x, plot.rect.center().y + 30.0);
         drag(&mut h, at, egui::vec2(0.0, -40.0));
-        let w = p.img_width_2.unmodulated_plain_value();
+        let w = p.img.width_2.unmodulated_plain_value();
         // The strip's height spans 0..200 %.
         let expected = 1.0 + 40.0 / plot.rect.height() * 2.0;
         assert!((w - expected).abs() < 0.002, "{w} expected {expected}");
         // Its neighbours and the overall width stayed.
-        assert_eq!(p.img_width_1.unmodulated_plain_value(), 1.0);
-        assert_eq!(p.img_width_3.unmodulated_plain_value(), 1.0);
-        assert_eq!(p.img_width.unmodulated_plain_value(), 1.0);
+        assert_eq!(p.img.width_1.unmodulated_plain_value(), 1.0);
+        assert_eq!(p.img.width_3.unmodulated_plain_value(), 1.0);
+        assert_eq!(p.img.width.unmodulated_plain_value(), 1.0);
         assert!(host.gestures_balanced());
     }
 
@@ -558,19 +558,19 @@ mod tests {
         let plot = h.state().panels.imager.plot.unwrap();
         drag(&mut h, plot.rect.center(), egui::vec2(0.0, 30.0));
         let expected = 1.0 - 30.0 / plot.rect.height() * 2.0;
-        let w = p.img_width.unmodulated_plain_value();
+        let w = p.img.width.unmodulated_plain_value();
         assert!((w - expected).abs() < 0.002, "{w} expected {expected}");
     }
 
     #[test]
     fn bass_mono_corner_drags_within_its_range() {
         let (mut h, _) = harness(Panel::Imager, |app| {
-            set_plain(&app.params.img_bass_mono, true)
+            set_plain(&app.params.img.bass_mono, true)
         });
         let p = h.state().params.clone();
         let at = centre(&h, "Bass Mono Frequency");
         drag(&mut h, at, egui::vec2(300.0, 0.0));
-        assert_eq!(p.img_bass_mono_hz.unmodulated_plain_value(), 500.0);
+        assert_eq!(p.img.bass_mono_hz.unmodulated_plain_value(), 500.0);
     }
 
     #[test]
@@ -578,7 +578,7 @@ mod tests {
         let (h, _) = small(Panel::Imager, three_bands);
         assert_tidy(&h);
         let (h, _) = small(Panel::Imager, |app| {
-            set_plain(&app.params.img_bass_mono, true)
+            set_plain(&app.params.img.bass_mono, true)
         });
         assert_tidy(&h);
     }

@@ -10,8 +10,8 @@ use crate::editor::controls::{self, Ctl};
 use crate::editor::history::Histories;
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
-use crate::params::LacquerParams;
 use egui::{pos2, vec2, Rect, RichText, Ui};
+use lacquer_session::params::LacquerParams;
 use std::sync::atomic::Ordering::Relaxed;
 
 const G: f32 = theme::GRID;
@@ -43,7 +43,7 @@ pub fn draw(
 ) {
     let area = ui.available_rect_before_wrap();
     let (header, graphs, knobs) = super::rows(area, ROW_H, KNOB_H);
-    let on = p.lim_enabled.value();
+    let on = p.lim.enabled.value();
     let gr = if on {
         history
             .limiter_gr
@@ -57,15 +57,15 @@ pub fn draw(
     let max_gr = gr_values.iter().copied().fold(0.0f32, f32::max);
     // The ceiling in force: a delivery target can hold it below the knob.
     let ceiling = p.chain_params().limiter.ceiling_db as f32;
-    let held_by_target = ceiling < p.lim_ceiling.value() - 1e-3;
+    let held_by_target = ceiling < p.lim.ceiling.value() - 1e-3;
 
     in_rect(ui, header, |ui| {
         ui.horizontal(|ui| {
             title(ui, "Limiter");
-            controls::toggle(ui, ctl, &p.lim_enabled, "On");
-            controls::toggle(ui, ctl, &p.lim_true_peak, "True peak");
-            controls::toggle(ui, ctl, &p.lim_auto_release, "Auto release");
-            controls::toggle(ui, ctl, &p.lim_band_limit, "Band limit").on_hover_text(
+            controls::toggle(ui, ctl, &p.lim.enabled, "On");
+            controls::toggle(ui, ctl, &p.lim.true_peak, "True peak");
+            controls::toggle(ui, ctl, &p.lim.auto_release, "Auto release");
+            controls::toggle(ui, ctl, &p.lim.band_limit, "Band limit").on_hover_text(
                 "Remove content above 0.47 fs first, so the true-peak ceiling holds on any \
                  material (energy near Nyquist is otherwise not seen)",
             );
@@ -74,7 +74,7 @@ pub fn draw(
                 ui.label(text(format!("Max {}", fmt_gr(max_gr))).color(theme::GR))
                     .on_hover_text("Deepest gain reduction in the history");
                 ui.label(text(format!("GR {}", fmt_gr(gr))).color(theme::GR));
-                let unit = if p.lim_true_peak.value() { "TP" } else { "" };
+                let unit = if p.lim.true_peak.value() { "TP" } else { "" };
                 let r = ui.label(text(format!("Ceiling {}{unit}", fmt_db(ceiling))).color(
                     if held_by_target {
                         theme::WARN
@@ -122,11 +122,11 @@ pub fn draw(
         ctl,
         knobs,
         &[
-            &[(&p.lim_drive, "Drive"), (&p.lim_ceiling, "Ceiling")],
+            &[(&p.lim.drive, "Drive"), (&p.lim.ceiling, "Ceiling")],
             &[
-                (&p.lim_release, "Release"),
-                (&p.lim_lookahead, "Look-ahead"),
-                (&p.lim_link, "Link"),
+                (&p.lim.release, "Release"),
+                (&p.lim.lookahead, "Look-ahead"),
+                (&p.lim.link, "Link"),
             ],
             &[(&p.input_gain, "Input"), (&p.output_gain, "Output")],
         ],

@@ -9,9 +9,9 @@ use crate::editor::controls::Ctl;
 use crate::editor::history::{Histories, LOUDNESS_SECONDS};
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
-use crate::params::LacquerParams;
 use egui::{pos2, vec2, Align2, Color32, Rect, RichText, Stroke, Ui};
 use lacquer_dsp::targets::{DeliveryTarget, Normalization, TARGETS};
+use lacquer_session::params::LacquerParams;
 use std::sync::atomic::Ordering::Relaxed;
 
 const G: f32 = theme::GRID;
@@ -109,7 +109,7 @@ pub fn draw(
                     .on_hover_text("Restart integrated loudness, LRA and max true peak")
                     .clicked()
                 {
-                    meters.reset_loudness_request.store(true, Relaxed);
+                    meters.commands.reset_loudness.store(true, Relaxed);
                 }
             });
         });
@@ -498,11 +498,11 @@ mod tests {
     fn reset_asks_the_audio_thread_to_start_again() {
         let (h, _) = harness(Panel::Loudness, master(-9.0, -0.5));
         let meters = h.state().meters.clone();
-        assert!(!meters.reset_loudness_request.load(Relaxed));
+        assert!(!meters.commands.reset_loudness.load(Relaxed));
         h.get_by_label("Reset").click();
         let mut h = h;
         h.run();
-        assert!(meters.reset_loudness_request.load(Relaxed));
+        assert!(meters.commands.reset_loudness.load(Relaxed));
     }
 
     #[test]

@@ -16,8 +16,8 @@ use super::controls::Ctl;
 use super::history::Histories;
 use super::Panel;
 use crate::meters::SharedMeters;
-use crate::params::LacquerParams;
 use egui::Ui;
+use lacquer_session::params::LacquerParams;
 
 /// Per-panel GUI state that outlives a frame (selected band, drag in progress, ...).
 #[derive(Default)]

@@ -10,10 +10,10 @@ use crate::editor::controls::{self, Ctl};
 use crate::editor::history::Histories;
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
-use crate::params::{LacquerParams, MB_BANDS};
 use egui::{
     pos2, vec2, Align2, Color32, CursorIcon, Id, Rect, Response, RichText, Sense, Stroke, Ui,
 };
+use lacquer_session::params::{LacquerParams, MB_BANDS};
 use nice_plug::prelude::{FloatParam, Param, ParamPtr};
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -300,22 +300,22 @@ pub fn draw(
         pos2(area.left(), header.bottom() + 2.0 * G),
         pos2(area.right(), columns.top() - 3.0 * G),
     );
-    let bands = (p.mb_bands.value().clamp(2, MB_BANDS as i32)) as usize;
-    let xo_params = [&p.mb_crossover_1, &p.mb_crossover_2, &p.mb_crossover_3];
-    let on = p.mb_enabled.value();
+    let bands = (p.mb.bands.value().clamp(2, MB_BANDS as i32)) as usize;
+    let xo_params = [&p.mb.crossover_1, &p.mb.crossover_2, &p.mb.crossover_3];
+    let on = p.mb.enabled.value();
 
     in_rect(ui, header, |ui| {
         ui.horizontal(|ui| {
             title(ui, "Multiband");
-            controls::toggle(ui, ctl, &p.mb_enabled, "On");
+            controls::toggle(ui, ctl, &p.mb.enabled, "On");
             ui.spacing_mut().combo_width = 56.0;
-            controls::choice(ui, ctl, &p.mb_bands, "Bands");
+            controls::choice(ui, ctl, &p.mb.bands, "Bands");
             let w = 42.0 * G;
             let field = Rect::from_min_size(
                 pos2(header.right() - w, header.center().y - FIELD_H / 2.0),
                 vec2(w, FIELD_H),
             );
-            param_field(ui, ctl, &p.mb_lookahead, field, "Look-ahead", theme::ACCENT);
+            param_field(ui, ctl, &p.mb.lookahead, field, "Look-ahead", theme::ACCENT);
         });
     });
 
@@ -348,7 +348,7 @@ pub fn draw(
                 plot.x_of(hi)
             };
             let region = Rect::from_x_y_ranges(x0..=x1, plot_rect.y_range());
-            let b = &p.mb[i];
+            let b = &p.mb.band[i];
             let silent = b.mute.value();
             painter.rect_filled(
                 region,
@@ -444,7 +444,7 @@ fn band_column(
     gr: f32,
     on: bool,
 ) {
-    let b = &p.mb[i];
+    let b = &p.mb.band[i];
     let colour = BAND_COLOURS[i];
     let painter = ui.painter_at(col);
     let head = Rect::from_min_size(col.min, vec2(col.width(), 4.0 * G));
@@ -550,13 +550,13 @@ mod tests {
         let (mut h, host) = harness(Panel::Multiband, |_| {});
         let p = h.state().params.clone();
         let plot = h.state().panels.multiband.plot.expect("plot drawn");
-        let before = p.mb_crossover_1.unmodulated_plain_value() as f64;
+        let before = p.mb.crossover_1.unmodulated_plain_value() as f64;
         assert!((before - 120.0).abs() < 0.01);
         let at = centre(&h, "Multiband Crossover 1");
         // The handle sits on the crossover's frequency.
         assert!((at.x - plot.x_of(before)).abs() < 0.5, "{at:?}");
         drag(&mut h, at, egui::vec2(60.0, 0.0));
-        let after = p.mb_crossover_1.unmodulated_plain_value() as f64;
+        let after = p.mb.crossover_1.unmodulated_plain_value() as f64;
         let expected = before * 2f64.powf(octaves(60.0, &plot));
         assert!(
             (after / expected - 1.0).abs() < 0.005,
@@ -567,10 +567,10 @@ mod tests {
         // Left by the same amount comes back.
         let at = centre(&h, "Multiband Crossover 1");
         drag(&mut h, at, egui::vec2(-60.0, 0.0));
-        let back = p.mb_crossover_1.unmodulated_plain_value() as f64;
+        let back = p.mb.crossover_1.unmodulated_plain_value() as f64;
         assert!((back / before - 1.0).abs() < 0.005, "{back}");
         // The others did not move; every edit was one begin/set/end gesture.
-        assert_eq!(p.mb_crossover_2.unmodulated_plain_value(), 1000.0);
+        assert_eq!(p.mb.crossover_2.unmodulated_plain_value(), 1000.0);
         assert!(host.gestures_balanced());
         let begins = host
             .gestures
@@ -588,35 +588,35 @@ mod tests {
         let p = h.state().params.clone();
         let gap = 2f64.powf(MIN_GAP_OCTAVES);
         // Crossover 1 dragged far past crossover 2 stops a third of an octave below it.
-        set_plain(&p.mb_bands, 4);
+        set_plain(&p.mb.bands, 4);
         h.run();
         let at = centre(&h, "Multiband Crossover 1");
         drag(&mut h, at, egui::vec2(400.0, 0.0));
-        let x1 = p.mb_crossover_1.unmodulated_plain_value() as f64;
+        let x1 = p.mb.crossover_1.unmodulated_plain_value() as f64;
         assert!((x1 - 1000.0 / gap).abs() < 1.0, "{x1}");
         // Crossover 2 dragged far left stops a third of an octave above crossover 1.
         let at = centre(&h, "Multiband Crossover 2");
         drag(&mut h, at, egui::vec2(-400.0, 0.0));
-        let x2 = p.mb_crossover_2.unmodulated_plain_value() as f64;
+        let x2 = p.mb.crossover_2.unmodulated_plain_value() as f64;
         assert!((x2 - x1 * gap).abs() < 1.0, "{x1} {x2}");
         // And crossover 2 dragged right past 3 stops below it.
         let at = centre(&h, "Multiband Crossover 2");
         drag(&mut h, at, egui::vec2(600.0, 0.0));
-        let x2 = p.mb_crossover_2.unmodulated_plain_value() as f64;
+        let x2 = p.mb.crossover_2.unmodulated_plain_value() as f64;
         assert!((x2 - 6000.0 / gap).abs() < 5.0, "{x2}");
         assert!(host.gestures_balanced());
     }
 
     #[test]
     fn as_many_crossovers_as_the_bands_need() {
-        let (h, _) = harness(Panel::Multiband, |app| set_plain(&app.params.mb_bands, 2));
+        let (h, _) = harness(Panel::Multiband, |app| set_plain(&app.params.mb.bands, 2));
         assert!(h.query_by_label("Multiband Crossover 1").is_some());
         assert!(h.query_by_label("Multiband Crossover 2").is_none());
-        let (h, _) = small(Panel::Multiband, |app| set_plain(&app.params.mb_bands, 2));
+        let (h, _) = small(Panel::Multiband, |app| set_plain(&app.params.mb.bands, 2));
         assert!(h.query_by_label("Multiband Crossover 1").is_some());
         assert!(h.query_by_label("Multiband Crossover 2").is_none());
         assert_tidy(&h);
-        let (h, _) = small(Panel::Multiband, |app| set_plain(&app.params.mb_bands, 4));
+        let (h, _) = small(Panel::Multiband, |app| set_plain(&app.params.mb.bands, 4));
         assert!(h.query_by_label("Multiband Crossover 3").is_some());
         // Four columns of band controls fit the smallest window.
         assert!(h.query_by_label("MB 4 Release").is_some());
@@ -631,13 +631,13 @@ mod tests {
         let at = centre(&h, "MB 2 Threshold");
         // 200 points of drag span the whole range (-60..0 dB): 40 points are 12 dB.
         drag(&mut h, at, egui::vec2(40.0, 0.0));
-        let thr = p.mb[1].threshold.unmodulated_plain_value();
+        let thr = p.mb.band[1].threshold.unmodulated_plain_value();
         assert!((thr - (-18.0 + 40.0 / 200.0 * 60.0)).abs() < 0.1, "{thr}");
         // Ctrl-click resets.
         h.get_by_label("MB 2 Threshold")
             .click_modifiers(egui::Modifiers::COMMAND);
         h.run();
-        assert_eq!(p.mb[1].threshold.unmodulated_plain_value(), -18.0);
+        assert_eq!(p.mb.band[1].threshold.unmodulated_plain_value(), -18.0);
         // Right-click opens typed entry: the parameter's own parser reads it.
         let field = h.get_by_label("MB 2 Threshold").rect();
         h.get_by_label("MB 2 Threshold").click_secondary();
@@ -653,7 +653,7 @@ mod tests {
         h.run();
         h.key_press(egui::Key::Enter);
         h.run();
-        assert_eq!(p.mb[1].threshold.unmodulated_plain_value(), -30.0);
+        assert_eq!(p.mb.band[1].threshold.unmodulated_plain_value(), -30.0);
         assert!(h.query_by_role(egui::accesskit::Role::TextInput).is_none());
         assert!(host.gestures_balanced());
     }

@@ -17,11 +17,11 @@ use crate::editor::analysis::Analysis;
 use crate::editor::controls::{self, Ctl};
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
-use crate::params::LacquerParams;
 use crate::reference::compare::{Stats, WIDTH_BANDS};
 use crate::reference::{SlotSettings, SlotState, SlotView, SLOTS};
 use egui::{pos2, vec2, Align2, Color32, FontId, Rect, RichText, Sense, Stroke, Ui};
 use lacquer_dsp::eq::matching::{bank_response_db, MATCH_HI_HZ, MATCH_LO_HZ, MAX_MATCH_BANDS};
+use lacquer_session::params::LacquerParams;
 use nice_plug::prelude::Param;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -84,8 +84,8 @@ pub fn handle_keys(ui: &Ui, ctl: &mut Ctl, p: &LacquerParams) {
                 .any(|e| matches!(e, egui::Event::Text(t) if t == "`"))
     });
     if pressed {
-        let on = ctl.value(p.ref_listen.as_ptr()) >= 0.5;
-        ctl.set(p.ref_listen.as_ptr(), if on { 0.0 } else { 1.0 });
+        let on = ctl.value(p.refs.listen.as_ptr()) >= 0.5;
+        ctl.set(p.refs.listen.as_ptr(), if on { 0.0 } else { 1.0 });
     }
 }
 
@@ -154,9 +154,9 @@ pub fn draw(
         vec2(area.width(), 8.0 * G),
     );
     let body = Rect::from_min_max(pos2(area.left(), controls_row.bottom() + 2.0 * G), area.max);
-    let store = &p.references;
+    let store = &p.refs.references;
     let settings = store.settings();
-    let sel = (p.ref_slot.unmodulated_plain_value() - 1).clamp(0, SLOTS as i32 - 1) as usize;
+    let sel = (p.refs.slot.unmodulated_plain_value() - 1).clamp(0, SLOTS as i32 - 1) as usize;
     let slot = settings.slots.get(sel).cloned().unwrap_or_default();
     if state.shown_slot != Some(sel) || state.shown_path != slot.path {
         state.shown_slot = Some(sel);
@@ -184,17 +184,17 @@ pub fn draw(
     in_rect(ui, controls_row, |ui| {
         ui.horizontal(|ui| {
             ui.spacing_mut().item_spacing.x = 2.0 * G;
-            let listening = p.ref_listen.unmodulated_plain_value();
+            let listening = p.refs.listen.unmodulated_plain_value();
             let label = match (listening, slot.state == SlotState::Ready) {
                 (false, _) => "Hearing master",
                 (true, true) => "Hearing reference",
                 // The master keeps playing until the selected slot has audio.
                 (true, false) => "Reference (none loaded)",
             };
-            controls::toggle(ui, ctl, &p.ref_listen, label);
-            controls::choice(ui, ctl, &p.ref_mode, "Position");
-            controls::choice(ui, ctl, &p.ref_level, "Level match");
-            controls::toggle(ui, ctl, &p.ref_true_level, "True level");
+            controls::toggle(ui, ctl, &p.refs.listen, label);
+            controls::choice(ui, ctl, &p.refs.mode, "Position");
+            controls::choice(ui, ctl, &p.refs.level, "Level match");
+            controls::toggle(ui, ctl, &p.refs.true_level, "True level");
             let gain = store.applied_gain_db.load(Relaxed);
             let text = if gain.is_finite() {
                 format!("gain {gain:+.1} dB")
@@ -202,7 +202,7 @@ pub fn draw(
                 "gain -".into()
             };
             ui.label(RichText::new(text).font(theme::mono(theme::BODY)).color(
-                if p.ref_true_level.unmodulated_plain_value() {
+                if p.refs.true_level.unmodulated_plain_value() {
                     theme::TEXT_DIM
                 } else {
                     theme::TEXT
@@ -228,7 +228,7 @@ fn slots_view(
     slots: &[SlotSettings],
     state: &mut ReferenceState,
 ) {
-    let store = &p.references;
+    let store = &p.refs.references;
     let list_w = (body.width() * 0.42).clamp(240.0, 360.0);
     let list = Rect::from_min_size(body.min, vec2(list_w, ROW * SLOTS as f32));
     state.list_top = list.min;
@@ -324,7 +324,7 @@ fn slots_view(
             format!("{}\n{}", s.path, s.message)
         };
         if response.on_hover_text(hover).clicked() && i != sel {
-            ctl.set_plain(p.ref_slot.as_ptr(), (i + 1) as f32);
+            ctl.set_plain(p.refs.slot.as_ptr(), (i + 1) as f32);
         }
     }
 
@@ -412,7 +412,7 @@ fn slot_detail(
     slot: &SlotSettings,
     state: &mut ReferenceState,
 ) {
-    let store = &p.references;
+    let store = &p.refs.references;
     let view = store.view(sel);
     let name_row = Rect::from_min_size(area.min, vec2(area.width(), 5.0 * G));
     in_rect(ui, name_row, |ui| {
@@ -617,14 +617,14 @@ fn waveform(
     if response.drag_stopped() {
         if let Some((a, b)) = state.dragging.take() {
             let (lo, hi) = (a.min(b), a.max(b));
-            p.references.edit(|s| {
+            p.refs.references.edit(|s| {
                 s.slots[sel].loop_start_s = lo;
                 s.slots[sel].loop_end_s = hi;
             });
         }
     }
     if response.double_clicked() {
-        p.references.edit(|s| {
+        p.refs.references.edit(|s| {
             s.slots[sel].loop_start_s = 0.0;
             s.slots[sel].loop_end_s = 0.0;
         });
@@ -664,7 +664,7 @@ fn waveform(
             Stroke::new(1.0, if inside { theme::ACCENT } else { theme::POST }),
         );
     }
-    let playhead = p.references.playhead_s.load(Relaxed) as f64;
+    let playhead = p.refs.references.playhead_s.load(Relaxed) as f64;
     if playhead.is_finite() && (0.0..=seconds).contains(&playhead) {
         let x = x_of(playhead);
         painter.line_segment(
@@ -692,7 +692,7 @@ fn compare_view(
     slot: &SlotSettings,
     state: &mut ReferenceState,
 ) {
-    let store = &p.references;
+    let store = &p.refs.references;
     let master: Option<Arc<Stats>> = store.master_stats();
     let view = store.view(sel);
     let table_w = (body.width() * 0.36).clamp(220.0, 300.0);
@@ -849,8 +849,8 @@ fn compare_view(
     );
     // What the match EQ does now (at its amounts), on the same scale.
     let applied = store.match_params(
-        p.ref_match_amount.unmodulated_plain_value() as f64,
-        p.ref_width_amount.unmodulated_plain_value() as f64,
+        p.refs.match_amount.unmodulated_plain_value() as f64,
+        p.refs.width_amount.unmodulated_plain_value() as f64,
     );
     if applied.amount > 0.0 || applied.width_amount > 0.0 {
         let lane = usize::from(state.side);
@@ -994,8 +994,8 @@ fn compare_view(
 
 /// The match EQ: learn, grid, amounts, and what it learned from.
 fn match_controls(ui: &mut Ui, ctl: &mut Ctl, p: &LacquerParams) -> f32 {
-    let curve = p.references.match_curve();
-    let learning = p.ref_match_learn.unmodulated_plain_value();
+    let curve = p.refs.references.match_curve();
+    let learning = p.refs.match_learn.unmodulated_plain_value();
     let status = match (&curve, learning) {
         (None, true) => "learning: play the master".to_string(),
         (None, false) => "not learned yet".to_string(),
@@ -1017,14 +1017,14 @@ fn match_controls(ui: &mut Ui, ctl: &mut Ctl, p: &LacquerParams) -> f32 {
             controls::toggle(
                 ui,
                 ctl,
-                &p.ref_match_learn,
+                &p.refs.match_learn,
                 if learning { "Learning" } else { "Learn" },
             )
             .on_hover_text("On: the curve follows the master while it plays. Off: frozen");
-            controls::choice(ui, ctl, &p.ref_match_resolution, "");
+            controls::choice(ui, ctl, &p.refs.match_resolution, "");
         });
-        controls::knob(ui, ctl, &p.ref_match_amount, "Match");
-        controls::knob(ui, ctl, &p.ref_width_amount, "Width");
+        controls::knob(ui, ctl, &p.refs.match_amount, "Match");
+        controls::knob(ui, ctl, &p.refs.width_amount, "Width");
         ui.add(
             egui::Label::new(
                 RichText::new(status)
@@ -1088,24 +1088,24 @@ mod tests {
         h.run();
         h.get_by_label("Load").click();
         h.run();
-        let slot = params.references.slot(0);
+        let slot = params.refs.references.slot(0);
         assert_eq!(slot.path, "/music/reference master.flac");
         assert_eq!(slot.state, SlotState::Loading);
 
         // Slot rows are ROW points apart from the top of the list.
         let list_top = h.state().panels.reference.list_top;
         click(&mut h, pos2(list_top.x + 60.0, list_top.y + 3.5 * ROW));
-        assert_eq!(params.ref_slot.value(), 4);
+        assert_eq!(params.refs.slot.value(), 4);
 
         // The key works while the text field does not have the keyboard.
         click(&mut h, pos2(5.0, 5.0));
         h.key_press(egui::Key::Backtick);
         h.run();
-        assert!(params.ref_listen.value());
+        assert!(params.refs.listen.value());
         // As some window back-ends deliver it: text only.
         h.event(egui::Event::Text("`".into()));
         h.run();
-        assert!(!params.ref_listen.value());
+        assert!(!params.refs.listen.value());
         assert!(host.gestures_balanced());
     }
 
@@ -1117,9 +1117,10 @@ mod tests {
         app.panel = Panel::Reference;
         let params = app.params.clone();
         params
+            .refs
             .references
             .edit(|s| s.slots[0].path = "/x/ref.wav".into());
-        params.references.views.lock().unwrap()[0] = Some(Arc::new(ten_seconds()));
+        params.refs.references.views.lock().unwrap()[0] = Some(Arc::new(ten_seconds()));
         let mut h = harness(app, egui::vec2(1040.0, 660.0));
         h.run();
         let wave = h.state().panels.reference.wave_rect;
@@ -1133,7 +1134,7 @@ mod tests {
         }
         h.drop_at(at(0.6));
         h.run();
-        let s = params.references.slot(0);
+        let s = params.refs.references.slot(0);
         let px = 10.0 / wave.width() as f64;
         println!(
             "loop {:.3}-{:.3} s for 2-6 s (a pixel is {px:.3} s)",
@@ -1163,10 +1164,11 @@ mod tests {
         let mut view = ten_seconds();
         view.stats = stats.clone();
         params
+            .refs
             .references
             .edit(|s| s.slots[0].path = "/x/ref.wav".into());
-        params.references.views.lock().unwrap()[0] = Some(Arc::new(view));
-        *params.references.master.lock().unwrap() = Some(Arc::new(stats));
+        params.refs.references.views.lock().unwrap()[0] = Some(Arc::new(view));
+        *params.refs.references.master.lock().unwrap() = Some(Arc::new(stats));
         let mut h = harness(app, egui::vec2(900.0, 580.0));
         h.run();
         let table = h.state().panels.reference.table_bottom;

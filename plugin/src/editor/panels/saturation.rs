@@ -2,18 +2,18 @@
 
 use super::title;
 use crate::editor::controls::{self, Ctl};
-use crate::params::LacquerParams;
 use egui::Ui;
+use lacquer_session::params::LacquerParams;
 
 pub fn draw(ui: &mut Ui, ctl: &mut Ctl, p: &LacquerParams) {
     title(ui, "Saturation");
     ui.horizontal(|ui| {
-        controls::toggle(ui, ctl, &p.sat_enabled, "On");
-        controls::choice(ui, ctl, &p.sat_curve, "Curve");
-        controls::choice(ui, ctl, &p.sat_oversampling, "Oversampling");
+        controls::toggle(ui, ctl, &p.sat.enabled, "On");
+        controls::choice(ui, ctl, &p.sat.curve, "Curve");
+        controls::choice(ui, ctl, &p.sat.oversampling, "Oversampling");
     });
     controls::knob_row(ui, |ui| {
-        controls::knob(ui, ctl, &p.sat_drive, "Drive");
-        controls::knob(ui, ctl, &p.sat_mix, "Mix");
+        controls::knob(ui, ctl, &p.sat.drive, "Drive");
+        controls::knob(ui, ctl, &p.sat.mix, "Mix");
     });
 }

@@ -7,7 +7,7 @@
 //! side = (L - R) / 2. Frames quieter than -90 dBFS (silence before, after and between songs,
 //! a stopped transport) are left out of every figure, so they do not pull the averages down.
 
-use crate::editor::analysis::{Analysis, POINTS};
+use lacquer_dsp::meter::grid::{point_hz, POINTS};
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 use std::sync::Arc;
@@ -32,7 +32,7 @@ const GATE_POWER: f64 = 1e-9;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stats {
     /// Average power spectra, dB (white noise of variance v reads 10 log10 v), at the
-    /// editor's analysis points (`Analysis::point_hz`), smoothed over 1/6 octave.
+    /// editor's analysis points (`meter::grid`), smoothed over 1/6 octave.
     pub mid_db: Vec<f32>,
     pub side_db: Vec<f32>,
     /// Side's share of the energy in each of `WIDTH_BANDS` (0 = mono, 0.5 = as much side as
@@ -281,7 +281,7 @@ impl Accumulator {
                 }
             };
             for i in 0..POINTS {
-                let f = Analysis::point_hz(i);
+                let f = point_hz(i);
                 let (lo, hi) = (f * 2f64.powf(-SMOOTH_OCT), f * 2f64.powf(SMOOTH_OCT));
                 if hi >= nyquist {
                     continue;
@@ -373,7 +373,7 @@ mod tests {
                                 // Mid and side of independent channels each carry half the variance.
         let expected = 10.0 * (var / 2.0).log10();
         let flat: Vec<f32> = (0..POINTS)
-            .filter(|&i| (200.0..15_000.0).contains(&Analysis::point_hz(i)))
+            .filter(|&i| (200.0..15_000.0).contains(&point_hz(i)))
             .map(|i| s.mid_db[i])
             .collect();
         let worst = flat
