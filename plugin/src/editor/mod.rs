@@ -19,6 +19,7 @@ pub mod test_host;
 mod tests;
 pub mod theme;
 pub mod top_bar;
+pub mod widgets;
 
 use crate::meters::SharedMeters;
 use controls::{Ctl, Undo};

@@ -5,9 +5,7 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 
 fn harness(app: super::EditorApp) -> Harness<'static, super::EditorApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1040.0, 660.0))
-        .build_ui_state(|ui, app: &mut super::EditorApp| app.draw(ui), app)
+    test_host::build(test_host::builder(egui::vec2(1040.0, 660.0)), app)
 }
 
 #[test]

@@ -27,10 +27,10 @@
 //! setting: it goes to the audio thread through `EditorCommands::eq_solo`, is never saved or
 //! automated, and ends when another band is selected or the editor closes.
 
-use super::plot::{self, FreqPlot};
 use super::title;
 use crate::editor::analysis::{Analysis, F_MAX, F_MIN};
 use crate::editor::controls::{self, Ctl};
+use crate::editor::widgets::{self, fmt_hz, FreqPlot};
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
 use egui::{pos2, vec2, Align2, Color32, FontId, Pos2, Rect, Response, Sense, Stroke, Ui};
@@ -303,7 +303,7 @@ fn display(
     };
     plot.grid(&painter, step);
     if analysis.pre_db.iter().any(|v| v.is_finite()) {
-        plot::spectrum(
+        widgets::spectrum(
             &painter,
             &plot,
             &analysis.pre_db,
@@ -314,7 +314,7 @@ fn display(
         );
     }
     if analysis.post_db.iter().any(|v| v.is_finite()) {
-        plot::spectrum(
+        widgets::spectrum(
             &painter,
             &plot,
             &analysis.post_db,
@@ -1038,16 +1038,6 @@ fn placement_name(p: Placement) -> &'static str {
     }
 }
 
-fn fmt_hz(hz: f64) -> String {
-    if hz >= 1000.0 {
-        format!("{:.2} kHz", hz / 1000.0)
-    } else if hz >= 100.0 {
-        format!("{hz:.0} Hz")
-    } else {
-        format!("{hz:.1} Hz")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1064,15 +1054,9 @@ mod tests {
     fn harness(w: f32, h: f32) -> (H, Arc<TestHost>) {
         let (mut app, host) = test_host::editor();
         app.panel = Panel::Eq;
-        let mut h = Harness::builder()
-            .with_size(vec2(w, h))
-            .with_context_setup(theme::apply)
-            // The typed-value field (controls.rs) has no accessible name yet.
-            .with_accessibility_check(false)
-            // Frames at 60 Hz, so two clicks are a double-click (within 0.3 s).
-            .with_step_dt(1.0 / 60.0)
-            .with_max_steps(120)
-            .build_ui_state(|ui, app: &mut EditorApp| app.draw(ui), app);
+        // The typed-value field (controls.rs) has no accessible name yet.
+        let builder = test_host::builder(vec2(w, h)).with_accessibility_check(false);
+        let mut h = test_host::build(builder, app);
         h.run();
         (h, host)
     }

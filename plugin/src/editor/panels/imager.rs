@@ -3,13 +3,13 @@
 //! and down, the bass-mono corner drags like a crossover), with balance, polarity, swap and
 //! mid/side listening.
 
-use super::dynamics::{fill_to, history_points, line, tag, KNOB_H, ROW_H};
-use super::multiband::{crossover_bounds, crossover_handle};
-use super::plot::{self, FreqPlot};
 use super::title;
 use crate::editor::analysis::Analysis;
 use crate::editor::controls::{self, Ctl};
 use crate::editor::history::Histories;
+use crate::editor::widgets::{self, FreqPlot};
+use crate::editor::widgets::{crossover_bounds, crossover_handle};
+use crate::editor::widgets::{fill_to, history_points, line, tag, KNOB_H, ROW_H};
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
 use egui::{
@@ -126,7 +126,7 @@ pub fn draw(
             row.push((band_param(p, bands, i), name));
         }
     }
-    super::dynamics::knob_groups(ui, ctl, knobs, &[&row[..3], &row[3..]]);
+    widgets::knob_groups(ui, ctl, knobs, &[&row[..3], &row[3..]]);
 }
 
 fn scope(ui: &mut Ui, analysis: &Analysis, rect: Rect, state: &mut ImagerState) {
@@ -295,7 +295,7 @@ fn correlation(ui: &mut Ui, history: &Histories, meters: &SharedMeters, rect: Re
     } else {
         "–".into()
     };
-    super::dynamics::readout(
+    widgets::readout(
         ui,
         Rect::from_min_size(
             pos2(rect.right() - 24.0 * G, rect.top() + G),
@@ -330,7 +330,7 @@ fn band_strip(
         db_max: 2.0,
     }
     .grid(&painter, 10.0);
-    plot::spectrum(
+    widgets::spectrum(
         &painter,
         &FreqPlot {
             rect,
@@ -477,9 +477,9 @@ fn band_strip(
 
 #[cfg(test)]
 mod tests {
-    use super::super::dynamics::test_util::{assert_tidy, centre, drag, harness, set_plain, small};
     use super::*;
     use crate::editor::analysis::{F_MAX, F_MIN};
+    use crate::editor::test_host::{assert_tidy, centre, drag, harness, set_plain, small};
     use crate::editor::Panel;
     use egui_kittest::kittest::Queryable;
 

@@ -2,12 +2,12 @@
 //! level out as a line, gain reduction hanging from the top, the ceiling), a gain-reduction
 //! meter and the controls.
 
-use super::dynamics::{
-    fmt_db, fmt_gr, gr_meter, knob_groups, readout, trace_values, LevelHistory, KNOB_H, ROW_H,
-};
 use super::title;
 use crate::editor::controls::{self, Ctl};
 use crate::editor::history::Histories;
+use crate::editor::widgets::{
+    fmt_db, fmt_gr, gr_meter, knob_groups, readout, trace_values, LevelHistory, KNOB_H, ROW_H,
+};
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
 use egui::{pos2, vec2, Rect, RichText, Ui};

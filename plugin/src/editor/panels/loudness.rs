@@ -3,10 +3,10 @@
 //! do to this master: its target and ceiling, the gain its playback would apply, and whether
 //! the peaks exceed its ceiling.
 
-use super::dynamics::{dashed_h, history_points, line, tag, ROW_H};
 use super::title;
 use crate::editor::controls::Ctl;
 use crate::editor::history::{Histories, LOUDNESS_SECONDS};
+use crate::editor::widgets::{self, dashed_h, history_points, line, tag, ROW_H};
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
 use egui::{pos2, vec2, Align2, Color32, Rect, RichText, Stroke, Ui};
@@ -271,7 +271,7 @@ fn history_plot(
             theme::TEXT,
         );
     }
-    super::dynamics::legend(
+    widgets::legend(
         &painter,
         pos2(rect.left() + 2.0 * G, rect.bottom() - 4.0 * G),
         &[
@@ -407,8 +407,8 @@ fn platform_table(
 
 #[cfg(test)]
 mod tests {
-    use super::super::dynamics::test_util::{assert_tidy, harness, in_panel, small};
     use super::*;
+    use crate::editor::test_host::{assert_tidy, harness, in_panel, small};
     use crate::editor::Panel;
     use egui_kittest::kittest::Queryable;
 

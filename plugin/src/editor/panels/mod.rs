@@ -7,7 +7,6 @@ pub mod imager;
 pub mod limiter;
 pub mod loudness;
 pub mod multiband;
-pub mod plot;
 pub mod reference;
 pub mod saturation;
 

@@ -11,10 +11,10 @@
 //! The A/B switch is a host parameter (automatable); the backquote key toggles it anywhere in
 //! the editor, and the strip's Reference chip shows and switches it.
 
-use super::plot::FreqPlot;
 use super::title;
 use crate::editor::analysis::Analysis;
 use crate::editor::controls::{self, Ctl};
+use crate::editor::widgets::FreqPlot;
 use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
 use crate::reference::compare::{Stats, WIDTH_BANDS};
@@ -787,7 +787,7 @@ fn compare_view(
     let painter = ui.painter_at(spec_rect);
     plot.grid(&painter, 12.0);
     if let Some(c) = &master_curve {
-        super::plot::spectrum(
+        crate::editor::widgets::spectrum(
             &painter,
             &plot,
             c,
@@ -798,7 +798,7 @@ fn compare_view(
         );
     }
     if let Some(c) = &ref_curve {
-        super::plot::spectrum(
+        crate::editor::widgets::spectrum(
             &painter,
             &plot,
             c,
@@ -1049,9 +1049,7 @@ mod tests {
         app: crate::editor::EditorApp,
         size: egui::Vec2,
     ) -> Harness<'static, crate::editor::EditorApp> {
-        Harness::builder()
-            .with_size(size)
-            .build_ui_state(|ui, app: &mut crate::editor::EditorApp| app.draw(ui), app)
+        test_host::build(test_host::builder(size), app)
     }
 
     fn click(h: &mut Harness<'static, crate::editor::EditorApp>, at: egui::Pos2) {

@@ -29,7 +29,7 @@ pub enum Job {
     Shutdown,
 }
 
-pub struct Worker {
+pub struct KernelThread {
     jobs: Sender<Job>,
     thread: Option<JoinHandle<()>>,
     /// Designed kernels, oldest first.
@@ -42,13 +42,13 @@ pub struct Worker {
     stash: Vec<Box<LinearPhaseKernel>>,
 }
 
-impl Default for Worker {
+impl Default for KernelThread {
     fn default() -> Self {
         Self::spawn()
     }
 }
 
-impl Worker {
+impl KernelThread {
     pub fn spawn() -> Self {
         let (jobs, inbox) = bounded::<Job>(QUEUE);
         let ready = Arc::new(ArrayQueue::new(READY_KERNELS));
@@ -134,7 +134,7 @@ impl Worker {
     }
 }
 
-impl Drop for Worker {
+impl Drop for KernelThread {
     fn drop(&mut self) {
         let _ = self.jobs.send(Job::Shutdown);
         if let Some(thread) = self.thread.take() {
