@@ -239,7 +239,7 @@ fn requantize_shaped(x: f32, feedback: f64, dither: f64, scale: f64, inv: f64) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::sine;
+    use lacquer_testkit::signal::tone as sine;
     use realfft::RealFftPlanner;
     use std::f64::consts::TAU;
 

@@ -490,27 +490,9 @@ impl Stage for Imager {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::f64::consts::TAU;
+    use lacquer_testkit::signal::{tone, white};
 
     const RATE: f64 = 48_000.0;
-
-    fn sine(freq: f64, amp: f64, frames: usize) -> Vec<f32> {
-        (0..frames)
-            .map(|n| (amp * (TAU * freq * n as f64 / RATE).sin()) as f32)
-            .collect()
-    }
-
-    fn noise(frames: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.max(1);
-        (0..frames)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) as f32 * 0.8
-            })
-            .collect()
-    }
 
     fn run(params: ImagerParams, l: &[f32], r: &[f32]) -> (Vec<f32>, Vec<f32>) {
         let mut im = Imager::new(RATE, &params);
@@ -543,7 +525,7 @@ mod tests {
 
     #[test]
     fn width_100_with_everything_neutral_is_bit_transparent() {
-        let (l, r) = (noise(10_000, 1), noise(10_000, 2));
+        let (l, r) = (white(1, 0.4, 10_000), white(2, 0.4, 10_000));
         let (a, b) = run(ImagerParams::default(), &l, &r);
         assert!(a.iter().zip(&l).all(|(x, y)| x.to_bits() == y.to_bits()));
         assert!(b.iter().zip(&r).all(|(x, y)| x.to_bits() == y.to_bits()));
@@ -570,7 +552,7 @@ mod tests {
             width_bands: 3,
             ..Default::default()
         });
-        let settle = noise(48_000, 3);
+        let settle = white(3, 0.4, 48_000);
         let (mut x, mut y) = (settle.clone(), settle);
         im.process(&mut x, &mut y);
         let (mut a, mut b) = (l.clone(), r.clone());
@@ -581,7 +563,7 @@ mod tests {
 
     #[test]
     fn mono_in_gives_mono_out_at_every_width() {
-        let x = noise(6_000, 4);
+        let x = white(4, 0.4, 6_000);
         for width in [0.0, 25.0, 50.0, 100.0, 150.0, 200.0] {
             for (bass_mono, width_bands, band) in [
                 (false, 1, [100.0; 3]),
@@ -614,7 +596,7 @@ mod tests {
 
     #[test]
     fn width_zero_gives_the_mid_on_both_sides() {
-        let (l, r) = (noise(5_000, 5), noise(5_000, 6));
+        let (l, r) = (white(5, 0.4, 5_000), white(6, 0.4, 5_000));
         let (a, b) = run(
             ImagerParams {
                 width_percent: 0.0,
@@ -650,7 +632,7 @@ mod tests {
             for ratio in [0.125, 0.25, 0.5, 1.0, 2.0, 8.0] {
                 let f = fc * ratio;
                 let len = (RATE * 2.0 + 40.0 * RATE / f) as usize;
-                let x = sine(f, 0.5, len);
+                let x = tone(RATE, f, 0.5, len);
                 let neg: Vec<f32> = x.iter().map(|v| -v).collect();
                 let (a, b) = run(p, &x, &neg);
                 let tail = len / 2;
@@ -751,7 +733,7 @@ mod tests {
             };
             let mut line = String::new();
             for (f, want) in [40.0, 950.0, 15_000.0].into_iter().zip(expected) {
-                let x = sine(f, 0.25, 48_000);
+                let x = tone(RATE, f, 0.25, 48_000);
                 let neg: Vec<f32> = x.iter().map(|v| -v).collect();
                 let (a, b) = run(p, &x, &neg);
                 let side: Vec<f32> = a[24_000..]
@@ -773,7 +755,7 @@ mod tests {
 
     #[test]
     fn balance_polarity_swap_and_solo() {
-        let (l, r) = (noise(4_000, 7), noise(4_000, 8));
+        let (l, r) = (white(7, 0.4, 4_000), white(8, 0.4, 4_000));
         let check = |p: ImagerParams, f: &dyn Fn(f32, f32) -> (f32, f32)| {
             let (a, b) = run(p, &l, &r);
             let worst = a
@@ -860,8 +842,8 @@ mod tests {
     /// Settings glide: a width jump, a polarity flip and engaging the filtered path never step.
     #[test]
     fn changes_glide_without_clicks() {
-        let l = sine(300.0, 0.5, 48_000);
-        let r = sine(500.0, 0.5, 48_000);
+        let l = tone(RATE, 300.0, 0.5, 48_000);
+        let r = tone(RATE, 500.0, 0.5, 48_000);
         let natural = l
             .windows(2)
             .chain(r.windows(2))
@@ -919,10 +901,10 @@ mod tests {
             band_width_percent: [50.0, 150.0, 100.0],
             ..Default::default()
         };
-        let mut l = noise(4_000, 9);
+        let mut l = white(9, 0.4, 4_000);
         l[10] = f32::NAN;
         l[11] = f32::INFINITY;
-        let r = noise(4_000, 10);
+        let r = white(10, 0.4, 4_000);
         let (a, b) = run(p, &l, &r);
         assert!(a[200..].iter().chain(&b[200..]).all(|v| v.is_finite()));
     }
@@ -930,7 +912,7 @@ mod tests {
     #[test]
     fn processing_does_not_allocate() {
         let mut im = Imager::new(RATE, &ImagerParams::default());
-        let (mut l, mut r) = (noise(1_000, 11), noise(1_000, 12));
+        let (mut l, mut r) = (white(11, 0.4, 1_000), white(12, 0.4, 1_000));
         let settings = [
             ImagerParams {
                 width_percent: 150.0,

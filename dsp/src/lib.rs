@@ -17,8 +17,6 @@ pub mod meter;
 pub mod saturation;
 pub mod stage;
 pub mod targets;
-#[cfg(test)]
-pub(crate) mod test_support;
 pub mod util;
 
 pub use stage::Stage;

@@ -406,7 +406,7 @@ impl Stage for Saturator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::sine;
+    use lacquer_testkit::signal::tone as sine;
     use realfft::RealFftPlanner;
     use std::f64::consts::TAU;
 

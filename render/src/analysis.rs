@@ -1,6 +1,6 @@
 //! Measurements of a whole file as it streams past: integrated loudness, loudness range, true
 //! peak and sample peak with Lacquer's own meters (BS.1770-4 / Tech 3341 / 3342 conformant, see
-//! `tests/src/metering.rs`), plus the short-term loudness history and the long-term average
+//! `dsp/tests/kernels/metering.rs`), plus the short-term loudness history and the long-term average
 //! spectrum for the plot.
 
 use lacquer_dsp::loudness::LoudnessMeter;

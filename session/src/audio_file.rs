@@ -452,34 +452,16 @@ impl StreamResampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lacquer_testkit::wav;
     use std::f64::consts::TAU;
 
     fn temp(name: &str) -> PathBuf {
         std::env::temp_dir().join(format!("lacquer-audio-file-{}-{name}", std::process::id()))
     }
-
+    /// Float WAV; the right channel at half the left's level.
     fn write_wav(path: &Path, rate: u32, channels: u16, frames: usize, f: impl Fn(usize) -> f32) {
-        let mut bytes = Vec::new();
-        // A minimal float WAV writer: the plugin crate does not depend on hound.
-        let data_len = frames * channels as usize * 4;
-        bytes.extend_from_slice(b"RIFF");
-        bytes.extend_from_slice(&((36 + data_len) as u32).to_le_bytes());
-        bytes.extend_from_slice(b"WAVEfmt ");
-        bytes.extend_from_slice(&16u32.to_le_bytes());
-        bytes.extend_from_slice(&3u16.to_le_bytes());
-        bytes.extend_from_slice(&channels.to_le_bytes());
-        bytes.extend_from_slice(&rate.to_le_bytes());
-        bytes.extend_from_slice(&(rate * channels as u32 * 4).to_le_bytes());
-        bytes.extend_from_slice(&(channels * 4).to_le_bytes());
-        bytes.extend_from_slice(&32u16.to_le_bytes());
-        bytes.extend_from_slice(b"data");
-        bytes.extend_from_slice(&(data_len as u32).to_le_bytes());
-        for n in 0..frames {
-            for c in 0..channels as usize {
-                bytes.extend_from_slice(&(f(n) * (1.0 - 0.5 * c as f32)).to_le_bytes());
-            }
-        }
-        std::fs::write(path, bytes).unwrap();
+        let half_right = |n, c| f(n) * (1.0 - 0.5 * c as f32);
+        wav::write(path, rate, channels, frames, wav::Format::F32, half_right);
     }
 
     fn read_all(path: &Path) -> Result<(AudioFileInfo, Vec<f32>, Vec<f32>), AudioFileError> {

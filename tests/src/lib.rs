@@ -6,8 +6,9 @@
 //! or `$LACQUER_BUNDLE_DIR`.
 
 pub mod host;
-pub mod signal;
 pub mod vst3_probe;
+
+pub use lacquer_testkit::{reference, signal, wav};
 
 #[cfg(test)]
 mod ardour;
@@ -19,13 +20,6 @@ mod cost;
 mod editor;
 #[cfg(test)]
 mod foundation;
-#[cfg(test)]
-mod limiter;
-#[cfg(test)]
-mod limiter_signals;
-#[cfg(test)]
-mod metering;
-pub mod reference;
 #[cfg(test)]
 mod reference_tracks;
 #[cfg(test)]

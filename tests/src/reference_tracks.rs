@@ -5,6 +5,7 @@
 
 use crate::host::{Automation, Host, SongTransport};
 use crate::signal::Stereo;
+use crate::wav;
 use lacquer_dsp::loudness::LoudnessMeter;
 use serde_json::{json, Value};
 use std::f64::consts::TAU;
@@ -89,22 +90,16 @@ fn wait_settled(
         std::thread::sleep(Duration::from_millis(10));
     }
 }
-
 fn write_wav(path: &Path, rate: u32, channels: u16, frames: usize, f: impl Fn(f64) -> (f32, f32)) {
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate: rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for n in 0..frames {
+    let sample = |n, c| {
         let (l, r) = f(n as f64 / rate as f64);
-        for c in 0..channels {
-            w.write_sample(if c % 2 == 0 { l } else { r }).unwrap();
+        if c % 2 == 0 {
+            l
+        } else {
+            r
         }
-    }
-    w.finalize().unwrap();
+    };
+    wav::write(path, rate, channels, frames, wav::Format::F32, sample);
 }
 
 fn write_wav16(path: &Path, rate: u32, channels: u16, frames: usize) {
@@ -158,18 +153,6 @@ fn partials(t: f64) -> (f32, f32) {
     (l as f32, r as f32)
 }
 
-fn noise(frames: usize, amp: f32, mut seed: u64) -> Stereo {
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        ((seed >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * amp
-    };
-    let left = (0..frames).map(|_| next()).collect();
-    let right = (0..frames).map(|_| next()).collect();
-    Stereo { left, right }
-}
-
 fn slice(s: &Stereo, a: usize, b: usize) -> Stereo {
     Stereo {
         left: s.left[a..b].to_vec(),
@@ -206,7 +189,7 @@ fn a_reference_follows_the_transport_at_the_masters_loudness() {
     let frames = (12.0 * RATE) as usize;
     let jump_at = (6.0 * RATE) as usize;
     let (start_pos, jump_pos) = (3 * 48_000i64, 20 * 48_000i64);
-    let input = noise(frames, 0.2, 0x5eed);
+    let input = crate::signal::noise(0x5eed, 0.2, frames);
 
     let render = |host: &mut Host| {
         host.transport = Some(SongTransport::playing_from(start_pos));
@@ -439,7 +422,7 @@ fn loading_while_playing_changes_no_processed_sample() {
     std::fs::write(&text, b"not audio").unwrap();
     let frames = 8 * 48_000;
     let block = 512;
-    let mut input = noise(frames, 0.3, 77);
+    let mut input = crate::signal::noise(77, 0.3, frames);
     let tone = crate::signal::sine(RATE, 110.0, 0.3, frames);
     for (x, t) in input.left.iter_mut().zip(&tone.left) {
         *x += t;
@@ -545,7 +528,7 @@ fn bad_files_each_get_their_message() {
     let slots: Vec<Value> = paths.iter().map(|p| json!({ "path": p })).collect();
     let state = state_with(&mut host, Value::Array(slots), &[]);
     host.load_state(&state).unwrap();
-    let input = noise(512, 0.3, 5);
+    let input = crate::signal::noise(5, 0.3, 512);
     let mut blocks = 0;
     let started = Instant::now();
     let s = wait_settled(&mut host, Duration::from_secs(60), |h| {
@@ -719,8 +702,8 @@ fn match_eq_brings_the_master_within_1_db_of_the_reference() {
     let dir = test_dir("match");
     let path = dir.join("reference.wav");
     let frames = 60 * 48_000;
-    let w1 = noise(frames, 0.3, 0xabc).left;
-    let w2 = noise(frames, 0.3, 0xdef).left;
+    let w1 = crate::signal::noise(0xabc, 0.3, frames).left;
+    let w2 = crate::signal::noise(0xdef, 0.3, frames).left;
     let lp1 = low_pass(&w1, 300.0);
     let lp2 = low_pass(&w2, 1_000.0);
     let mid: Vec<f32> = w1.iter().zip(&lp1).map(|(w, l)| w + 0.8 * l).collect();
@@ -739,7 +722,7 @@ fn match_eq_brings_the_master_within_1_db_of_the_reference() {
     });
 
     let learn_frames = 60 * 48_000;
-    let master = noise(learn_frames, 0.1, 0x1234);
+    let master = crate::signal::noise(0x1234, 0.1, learn_frames);
     let mut host = Host::active(RATE, 1024);
     let state = state_with(
         &mut host,
@@ -781,7 +764,7 @@ fn match_eq_brings_the_master_within_1_db_of_the_reference() {
     let learn = host.param("Reference Match Learn").id;
     let amount = host.param("Reference Match Amount").id;
     let width = host.param("Reference Width Match Amount").id;
-    let play = noise(40 * 48_000, 0.1, 0x5678);
+    let play = crate::signal::noise(0x5678, 0.1, 40 * 48_000);
     let out = host.render(
         &play,
         &mut || 1024,

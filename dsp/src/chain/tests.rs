@@ -1,24 +1,7 @@
 use super::*;
 use crate::eq::band::{BandParams, BandType};
 use crate::filter::oversampler::OversamplingFactor;
-
-fn noise(frames: usize, seed: u64, amp: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(6_364_136_223_846_793_005).max(1);
-    (0..frames)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * amp
-        })
-        .collect()
-}
-
-fn sine(rate: f64, freq: f64, amp: f32, frames: usize) -> Vec<f32> {
-    (0..frames)
-        .map(|n| amp * (std::f64::consts::TAU * freq * n as f64 / rate).sin() as f32)
-        .collect()
-}
+use lacquer_testkit::signal::{max_step, tone, white};
 
 /// Every module on with settings that do something.
 fn busy_params() -> ChainParams {
@@ -84,7 +67,7 @@ fn neutral_chain_is_the_input_delayed_bit_exactly() {
     for rate in [44_100.0, 48_000.0, 96_000.0] {
         let p = ChainParams::default();
         // Quiet enough that the default limiter (-1 dBTP) never acts.
-        let x = noise(20_000, 3, 0.25);
+        let x = white(3, 0.25, 20_000);
         let (l, r) = render(rate, &p, &x, &[333], &[]);
         let d = MasteringChain::new(rate, &p).latency();
         assert!(l[..d].iter().all(|&v| v == 0.0));
@@ -156,7 +139,7 @@ fn latency_matches_the_audio_in_every_mode() {
 fn output_does_not_depend_on_block_sizes() {
     let rate = 48_000.0;
     let p = busy_params();
-    let x = noise(30_000, 7, 0.7);
+    let x = white(7, 0.7, 30_000);
     let mut q = p;
     q.compressor.threshold_db = -30.0;
     q.eq.bands[1].gain_db = -6.0;
@@ -187,22 +170,15 @@ fn output_does_not_depend_on_block_sizes() {
     }
 }
 
-/// Largest sample-to-sample step of `x` after `from`.
-fn max_step(x: &[f32], from: usize) -> f32 {
-    x[from..]
-        .windows(2)
-        .fold(0.0, |m, w| m.max((w[1] - w[0]).abs()))
-}
-
 #[test]
 fn switching_modules_and_order_never_clicks() {
     let rate = 48_000.0;
-    let x = sine(rate, 220.0, 0.25, 96_000);
+    let x = tone(rate, 220.0, 0.25, 96_000);
     let base = busy_params();
     let steady = render(rate, &base, &x, &[64], &[]);
     // A 220 Hz sine at this level moves at most 2 pi f A / fs per sample; processing
     // changes the level by a few dB at most.
-    let bound = 3.0 * max_step(&steady.0, 10_000);
+    let bound = 3.0 * max_step(&steady.0[10_000..]);
     let mut changes = Vec::new();
     let mut p = base;
     let mut at = 10_000;
@@ -228,7 +204,7 @@ fn switching_modules_and_order_never_clicks() {
     ];
     changes.push((at, p));
     let (l, _) = render(rate, &base, &x, &[64], &changes);
-    let worst = max_step(&l, 10_000);
+    let worst = max_step(&l[10_000..]);
     println!(
         "worst step while switching: {worst:.5} (steady {:.5}, bound {bound:.5})",
         bound / 3.0
@@ -241,13 +217,13 @@ fn switching_modules_and_order_never_clicks() {
 fn bad_input_never_reaches_the_output_and_the_chain_recovers() {
     let rate = 48_000.0;
     let p = busy_params();
-    let mut x = sine(rate, 440.0, 0.3, 48_000);
+    let mut x = tone(rate, 440.0, 0.3, 48_000);
     for (i, v) in x[10_000..10_100].iter_mut().enumerate() {
         *v = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-40][i % 4];
     }
     let (l, r) = render(rate, &p, &x, &[100], &[]);
     assert!(l.iter().chain(&r).all(|v| v.is_finite()));
-    let clean = render(rate, &p, &sine(rate, 440.0, 0.3, 48_000), &[100], &[]);
+    let clean = render(rate, &p, &tone(rate, 440.0, 0.3, 48_000), &[100], &[]);
     // One second later the output is the clean render again (to the dither's noise).
     let diff = l[40_000..]
         .iter()
@@ -264,7 +240,7 @@ fn gain_matched_listening_plays_at_the_input_loudness() {
     let mut p = ChainParams::default();
     p.limiter.drive_db = 10.0;
     p.gain_match = true;
-    let x = noise(rate as usize * 8, 9, 0.2);
+    let x = white(9, 0.2, rate as usize * 8);
     let mut chain = MasteringChain::new(rate, &p);
     let (mut l, mut r) = (x.clone(), x.clone());
     chain.process(&mut l, &mut r);
@@ -291,7 +267,7 @@ fn processing_and_parameter_changes_never_allocate() {
     let rate = 48_000.0;
     let p = busy_params();
     let mut chain = MasteringChain::new(rate, &p);
-    let x = noise(48_000, 1, 0.5);
+    let x = white(1, 0.5, 48_000);
     let (mut l, mut r) = (x.clone(), x.clone());
     let mut q = p;
     crate::no_alloc::assert_no_alloc(|| {

@@ -556,7 +556,7 @@ impl Stage for Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::sine;
+    use lacquer_testkit::signal::tone as sine;
 
     /// Unlinking while limiting carries on from the shared gain. Fully linked, only one gain
     /// path runs; the other used to resume from its stale state, so 100 % -> 92 % link made

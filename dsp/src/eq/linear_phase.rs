@@ -714,6 +714,7 @@ impl Render<'_> {
 mod tests {
     use super::*;
     use crate::eq::band::{analog_magnitude, BandParams, BandType, PassKind};
+    use lacquer_testkit::signal::{max_step, tone, Rng};
 
     fn band(kind: BandType, freq_hz: f64, gain_db: f64, q: f64) -> BandParams {
         BandParams {
@@ -1027,22 +1028,6 @@ mod tests {
         }
     }
 
-    /// Deterministic noise in -0.5..0.5.
-    struct Rng(u32);
-
-    impl Rng {
-        fn next(&mut self) -> f32 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 17;
-            self.0 ^= self.0 << 5;
-            self.0 as f32 / u32::MAX as f32 - 0.5
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            ((self.next() + 0.5) * n as f32) as usize % n
-        }
-    }
-
     fn bell_only() -> EqParams {
         eq_of(&[
             band(BandType::Bell, 120.0, 5.0, 1.0),
@@ -1153,10 +1138,14 @@ mod tests {
         let mut eq = convolver_with(designer.kernel(&design));
         let latency = eq.latency();
         let frames = 12_000;
-        let mut rng = Rng(7);
+        let mut rng = Rng::new(7);
         let input = [
-            (0..frames).map(|_| rng.next()).collect::<Vec<f32>>(),
-            (0..frames).map(|_| rng.next()).collect::<Vec<f32>>(),
+            (0..frames)
+                .map(|_| 0.5 * rng.bipolar())
+                .collect::<Vec<f32>>(),
+            (0..frames)
+                .map(|_| 0.5 * rng.bipolar())
+                .collect::<Vec<f32>>(),
         ];
         let mut out = input.clone();
         let mut done = 0;
@@ -1192,16 +1181,6 @@ mod tests {
         assert!(err_db < -120.0);
     }
 
-    fn sine(freq: f64, rate: f64, amp: f32, n: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| amp * (2.0 * std::f64::consts::PI * freq * i as f64 / rate).sin() as f32)
-            .collect()
-    }
-
-    fn max_step(y: &[f32]) -> f32 {
-        y.windows(2).fold(0.0, |m, w| m.max((w[1] - w[0]).abs()))
-    }
-
     #[test]
     fn a_kernel_swap_crossfades_without_a_click() {
         let rate = 48_000.0;
@@ -1215,7 +1194,7 @@ mod tests {
         let loud_params = eq_of(&[band(BandType::Bell, 1000.0, 6.0, 1.0)]);
         let loud = designer.design_kernel(&loud_params, rate, size);
         let n = 48_000;
-        let x = sine(1000.0, rate, 0.4, n);
+        let x = tone(rate, 1000.0, 0.4, n);
         let mut eq = convolver_with(quiet);
         let swap_at = 20_000;
         let (mut l, mut r) = (x.clone(), x.clone());
@@ -1337,8 +1316,10 @@ mod tests {
         .collect();
         kernels.reverse();
         let mut eq = LinearPhaseEq::new(rate, LinearPhaseLatency::Medium);
-        let mut x = Rng(3);
-        let (mut l, mut r): (Vec<f32>, Vec<f32>) = (0..8192).map(|_| (x.next(), x.next())).unzip();
+        let mut x = Rng::new(3);
+        let (mut l, mut r): (Vec<f32>, Vec<f32>) = (0..8192)
+            .map(|_| (0.5 * x.bipolar(), 0.5 * x.bipolar()))
+            .unzip();
         let mut retired = Vec::with_capacity(16);
         crate::no_alloc::assert_no_alloc(|| {
             let mut pos = 0;
@@ -1377,9 +1358,9 @@ mod tests {
         let mut clean =
             convolver_with(designer.design_kernel(&bell_only(), rate, LinearPhaseLatency::Low));
         let n = 20_000;
-        let mut rng = Rng(11);
-        let mut l: Vec<f32> = (0..n).map(|_| rng.next()).collect();
-        let mut r: Vec<f32> = (0..n).map(|_| rng.next()).collect();
+        let mut rng = Rng::new(11);
+        let mut l: Vec<f32> = (0..n).map(|_| 0.5 * rng.bipolar()).collect();
+        let mut r: Vec<f32> = (0..n).map(|_| 0.5 * rng.bipolar()).collect();
         for i in 3000..3100 {
             l[i] = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-40][i % 4];
             r[i] = f32::NAN;

@@ -148,6 +148,7 @@ impl BandSolo {
 mod tests {
     use super::*;
     use crate::eq::band::BandParams;
+    use lacquer_testkit::signal::tone;
 
     fn bell(freq_hz: f64, q: f64) -> BandParams {
         BandParams {
@@ -157,12 +158,6 @@ mod tests {
             q,
             ..BandParams::default()
         }
-    }
-
-    fn sine(f: f64, n: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| (0.5 * (2.0 * std::f64::consts::PI * f * i as f64 / 48_000.0).sin()) as f32)
-            .collect()
     }
 
     fn level_db(x: &[f32]) -> f64 {
@@ -177,7 +172,7 @@ mod tests {
         for (f, q) in [(1000.0, 2.0), (4000.0, 2.0)] {
             let mut solo = BandSolo::new(48_000.0);
             solo.set_band(Some(&bell(1000.0, 2.0)));
-            let mut l = sine(f, 48_000);
+            let mut l = tone(48_000.0, f, 0.5, 48_000);
             let mut r = l.clone();
             solo.process(&mut l, &mut r);
             let got = level_db(&l[24_000..]);
@@ -192,7 +187,7 @@ mod tests {
     #[test]
     fn switching_solo_fades_and_off_is_bit_transparent() {
         let mut solo = BandSolo::new(48_000.0);
-        let x = sine(200.0, 9600);
+        let x = tone(48_000.0, 200.0, 0.5, 9600);
         let (mut l, mut r) = (x.clone(), x.clone());
         solo.process(&mut l, &mut r);
         assert_eq!(l, x, "off must not touch the signal");

@@ -336,7 +336,7 @@ impl SpectrumAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::sine;
+    use lacquer_testkit::signal::tone as sine;
 
     fn level_at(a: &mut SpectrumAnalyzer, f: f64) -> f32 {
         let mut avg = [0.0f32; 1];

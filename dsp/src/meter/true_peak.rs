@@ -76,29 +76,12 @@ impl TruePeakMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::f64::consts::{PI, TAU};
-
-    /// A sine with 10 ms raised-cosine fades, as EBU Tech 3341 specifies: an abrupt start
-    /// would ring the interpolator (Gibbs) and read a real, but unwanted, overshoot.
-    fn sine(rate: f64, freq: f64, amp: f64, phase_deg: f64, frames: usize) -> Vec<f32> {
-        let fade = (0.01 * rate) as usize;
-        (0..frames)
-            .map(|n| {
-                let edge = n.min(frames - 1 - n);
-                let g = if edge < fade {
-                    0.5 - 0.5 * (PI * edge as f64 / fade as f64).cos()
-                } else {
-                    1.0
-                };
-                (g * amp * (TAU * freq * n as f64 / rate + phase_deg * PI / 180.0).sin()) as f32
-            })
-            .collect()
-    }
+    use lacquer_testkit::signal::faded_tone;
 
     #[test]
     fn sees_the_peak_between_samples() {
         // fs/4 at 45 degrees: every sample is at 0.354, the waveform peaks at 0.5 (EBU 3341 #16).
-        let x = sine(48_000.0, 12_000.0, 0.5, 45.0, 48_000);
+        let x = faded_tone(48_000.0, 12_000.0, 0.5, 45.0, 48_000);
         let sample_peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         let mut m = TruePeakMeter::new(1);
         m.process(&[&x]);

@@ -2,7 +2,7 @@ use super::*;
 use crate::eq::dynamic::DynamicParams;
 use crate::Stage as _;
 
-use crate::test_support::Rng;
+use lacquer_testkit::signal::Rng;
 
 const KINDS: [BandType; 8] = [
     BandType::Bell,
@@ -27,15 +27,15 @@ fn change_field(b: &mut BandParams, rng: &mut Rng) -> &'static str {
             "kind"
         }
         2 => {
-            b.freq_hz = 10.0 * 3000f64.powf(rng.next());
+            b.freq_hz = 10.0 * 3000f64.powf(rng.unit());
             "freq"
         }
         3 => {
-            b.gain_db = rng.next() * 48.0 - 24.0;
+            b.gain_db = rng.unit() * 48.0 - 24.0;
             "gain"
         }
         4 => {
-            b.q = 0.025 * 1600f64.powf(rng.next());
+            b.q = 0.025 * 1600f64.powf(rng.unit());
             "q"
         }
         5 => {
@@ -43,7 +43,7 @@ fn change_field(b: &mut BandParams, rng: &mut Rng) -> &'static str {
             "slope"
         }
         6 => {
-            b.pass_kind = if rng.next() < 0.5 {
+            b.pass_kind = if rng.unit() < 0.5 {
                 PassKind::Butterworth
             } else {
                 PassKind::LinkwitzRiley
@@ -59,19 +59,19 @@ fn change_field(b: &mut BandParams, rng: &mut Rng) -> &'static str {
             "dynamic on"
         }
         9 => {
-            b.dynamic.threshold_db = -rng.next() * 80.0;
+            b.dynamic.threshold_db = -rng.unit() * 80.0;
             "threshold"
         }
         10 => {
-            b.dynamic.range_db = rng.next() * 48.0 - 24.0;
+            b.dynamic.range_db = rng.unit() * 48.0 - 24.0;
             "range"
         }
         11 => {
-            b.dynamic.attack_ms = 0.1 + rng.next() * 499.9;
+            b.dynamic.attack_ms = 0.1 + rng.unit() * 499.9;
             "attack"
         }
         _ => {
-            b.dynamic.release_ms = 1.0 + rng.next() * 4999.0;
+            b.dynamic.release_ms = 1.0 + rng.unit() * 4999.0;
             "release"
         }
     }
@@ -79,7 +79,7 @@ fn change_field(b: &mut BandParams, rng: &mut Rng) -> &'static str {
 
 fn random_band(rng: &mut Rng) -> BandParams {
     let mut b = BandParams {
-        enabled: rng.next() < 0.7,
+        enabled: rng.unit() < 0.7,
         dynamic: DynamicParams::default(),
         ..Default::default()
     };
@@ -94,7 +94,7 @@ fn random_band(rng: &mut Rng) -> BandParams {
 fn worst_click(seed: u64) -> (f64, f64, f64, usize, String) {
     let fs = 48_000.0;
     let n = 96_000;
-    let mut rng = Rng(seed);
+    let mut rng = Rng::from_state(seed);
     let tone = |phase: f64| -> Vec<f32> {
         (0..n)
             .map(|i| 0.5 * (2.0 * PI * 100.0 * i as f64 / fs + phase).sin() as f32)

@@ -2,6 +2,7 @@ use super::*;
 use crate::eq::band::analog_magnitude;
 use crate::eq::dynamic::DynamicParams;
 use crate::Stage as _;
+use lacquer_testkit::signal::{max_step, tone, Rng};
 use realfft::RealFftPlanner;
 
 fn bell(f: f64, gain: f64, q: f64) -> BandParams {
@@ -318,23 +319,11 @@ fn notch_and_band_pass_follow_the_analog_shape() {
     }
 }
 
-fn sine(f: f64, fs: f64, amp: f32, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| amp * (2.0 * PI * f * i as f64 / fs).sin() as f32)
-        .collect()
-}
-
-fn max_step(x: &[f32]) -> f32 {
-    x.windows(2)
-        .map(|w| (w[1] - w[0]).abs())
-        .fold(0.0, f32::max)
-}
-
 #[test]
 fn a_12_db_gain_step_does_not_click() {
     let fs = 48_000.0;
     let n = 48_000;
-    let x = sine(1000.0, fs, 0.2, n);
+    let x = tone(fs, 1000.0, 0.2, n);
     for (from, to) in [(0.0, 12.0), (12.0, 0.0), (-6.0, 6.0)] {
         let mut l = x.clone();
         let mut r = x.clone();
@@ -379,7 +368,7 @@ fn glide_speed_does_not_depend_on_where_calls_split() {
     // shelf after it turned into a 0.1 click through the plugin).
     let fs = 48_000.0;
     let n = 9_600;
-    let x = sine(1000.0, fs, 0.2, n);
+    let x = tone(fs, 1000.0, 0.2, n);
     let run = |call: usize| {
         let (mut l, mut r) = (x.clone(), x.clone());
         let mut eq = MinPhaseEq::new(fs, &EqParams::default());
@@ -419,7 +408,7 @@ fn a_steep_filter_sweeping_down_from_near_nyquist_does_not_kink() {
     // crossfade to another design form, at 20 kHz in 7-frame calls).
     let fs = 48_000.0;
     let amp = 1.71f32;
-    let x = sine(100.0, fs, amp, 14_400);
+    let x = tone(fs, 100.0, amp as f64, 14_400);
     let own = amp as f64 * (2.0 * PI * 100.0 / fs).powi(2);
     let lp = |f: f64| BandParams {
         enabled: true,
@@ -457,7 +446,7 @@ fn a_type_change_crossfades_without_a_break_in_slope() {
     // times the sine's own curvature here; the smoothstep has none.
     let fs = 48_000.0;
     let amp = 0.25f32;
-    let x = sine(100.0, fs, amp, 9_600);
+    let x = tone(fs, 100.0, amp as f64, 9_600);
     let band = |kind: BandType, gain: f64| BandParams {
         enabled: true,
         kind,
@@ -523,7 +512,7 @@ fn dynamic_gain_moves_smoothly_whatever_the_call_split() {
     // offset must then move one frame's worth, not a whole sub-block's (which was a step).
     let fs = 48_000.0;
     let n = 9_600;
-    let x = sine(100.0, fs, 0.5, n);
+    let x = tone(fs, 100.0, 0.5, n);
     let band = |range_db: f64| BandParams {
         enabled: true,
         kind: BandType::LowShelf,
@@ -571,11 +560,9 @@ fn dynamic_gain_moves_smoothly_whatever_the_call_split() {
     }
 }
 
-use crate::test_support::Rng;
-
 fn random_band(rng: &mut Rng) -> BandParams {
     BandParams {
-        enabled: rng.next() < 0.85,
+        enabled: rng.unit() < 0.85,
         kind: rng.pick(&[
             BandType::Bell,
             BandType::LowShelf,
@@ -586,18 +573,18 @@ fn random_band(rng: &mut Rng) -> BandParams {
             BandType::BandPass,
             BandType::Tilt,
         ]),
-        freq_hz: 10.0 * 3000f64.powf(rng.next()),
-        gain_db: rng.next() * 48.0 - 24.0,
-        q: 0.025 * 1600f64.powf(rng.next()),
-        slope_db_oct: 6.0 * (1.0 + (rng.next() * 16.0).floor()),
+        freq_hz: 10.0 * 3000f64.powf(rng.unit()),
+        gain_db: rng.unit() * 48.0 - 24.0,
+        q: 0.025 * 1600f64.powf(rng.unit()),
+        slope_db_oct: 6.0 * (1.0 + (rng.unit() * 16.0).floor()),
         pass_kind: rng.pick(&[PassKind::Butterworth, PassKind::LinkwitzRiley]),
         placement: rng.pick(&Placement::ALL),
         dynamic: DynamicParams {
-            enabled: rng.next() < 0.3,
-            threshold_db: -rng.next() * 60.0,
-            range_db: rng.next() * 48.0 - 24.0,
-            attack_ms: 0.1 + rng.next() * 100.0,
-            release_ms: 1.0 + rng.next() * 500.0,
+            enabled: rng.unit() < 0.3,
+            threshold_db: -rng.unit() * 60.0,
+            range_db: rng.unit() * 48.0 - 24.0,
+            attack_ms: 0.1 + rng.unit() * 100.0,
+            release_ms: 1.0 + rng.unit() * 500.0,
         },
     }
 }
@@ -626,7 +613,7 @@ fn random_automation_on_full_scale_noise_stays_bounded() {
     let fs = 48_000.0;
     for (label, gain_range, q_max) in [("full range", 24.0, 40.0), ("+-12 dB, Q <= 10", 12.0, 10.0)]
     {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::from_state(0x9E37_79B9_7F4A_7C15);
         let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         let random = |rng: &mut Rng| {
             let mut b = random_band(rng);
@@ -646,19 +633,19 @@ fn random_automation_on_full_scale_noise_stays_bounded() {
         let mut frames = 0;
         let mut block = 0;
         while frames < 96_000 {
-            let i = (rng.next() * MAX_BANDS as f64) as usize % MAX_BANDS;
-            if rng.next() < 0.3 {
+            let i = (rng.unit() * MAX_BANDS as f64) as usize % MAX_BANDS;
+            if rng.unit() < 0.3 {
                 params.bands[i] = random(&mut rng);
             } else {
                 let b = &mut params.bands[i];
-                b.freq_hz = 10.0 * 3000f64.powf(rng.next());
-                b.gain_db = (rng.next() * 2.0 - 1.0) * gain_range;
-                b.q = (0.025 * 1600f64.powf(rng.next())).min(q_max);
+                b.freq_hz = 10.0 * 3000f64.powf(rng.unit());
+                b.gain_db = (rng.unit() * 2.0 - 1.0) * gain_range;
+                b.q = (0.025 * 1600f64.powf(rng.unit())).min(q_max);
             }
             eq.set_params(&params);
-            let len = 1 + (rng.next() * 200.0) as usize;
-            let mut l: Vec<f32> = (0..len).map(|_| (rng.next() * 2.0 - 1.0) as f32).collect();
-            let mut r: Vec<f32> = (0..len).map(|_| (rng.next() * 2.0 - 1.0) as f32).collect();
+            let len = 1 + (rng.unit() * 200.0) as usize;
+            let mut l: Vec<f32> = (0..len).map(|_| (rng.unit() * 2.0 - 1.0) as f32).collect();
+            let mut r: Vec<f32> = (0..len).map(|_| (rng.unit() * 2.0 - 1.0) as f32).collect();
             eq.process(&mut l, &mut r);
             // ~0.25 s of history at ~100 frames per block.
             bounds[block % bounds.len()] = gain_bound_db(&eq);
@@ -687,9 +674,9 @@ fn random_automation_on_full_scale_noise_stays_bounded() {
 fn placement_routes_to_the_right_channels() {
     let fs = 48_000.0;
     let n = 4096;
-    let mut rng = Rng(7);
-    let noise: Vec<f32> = (0..n).map(|_| (rng.next() - 0.5) as f32).collect();
-    let noise2: Vec<f32> = (0..n).map(|_| (rng.next() - 0.5) as f32).collect();
+    let mut rng = Rng::from_state(7);
+    let noise: Vec<f32> = (0..n).map(|_| (rng.unit() - 0.5) as f32).collect();
+    let noise2: Vec<f32> = (0..n).map(|_| (rng.unit() - 0.5) as f32).collect();
     let with = |placement: Placement| {
         let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         eq.set_params(&eq_with(&[(
@@ -736,12 +723,12 @@ fn disabled_eq_is_bit_transparent() {
     let mut eq = MinPhaseEq::new(48_000.0, &EqParams::default());
     let mut p = EqParams::default();
     eq.set_params(&p);
-    let mut rng = Rng(3);
+    let mut rng = Rng::from_state(3);
     let x: Vec<f32> = (0..1000)
         .map(|i| match i % 7 {
             0 => f32::MIN_POSITIVE / 3.0,
             1 => -0.0,
-            _ => (rng.next() - 0.5) as f32,
+            _ => (rng.unit() - 0.5) as f32,
         })
         .collect();
     let (mut l, mut r) = (x.clone(), x.clone());
@@ -783,7 +770,7 @@ fn dynamic_band_moves_towards_gain_plus_range() {
         let mut eq = MinPhaseEq::new(fs, &EqParams::default());
         eq.set_params(&eq_with(&[(4, band)]));
         let amp = 10f32.powf(amp_db as f32 / 20.0);
-        let x = sine(2000.0, fs, amp, 48_000);
+        let x = tone(fs, 2000.0, amp as f64, 48_000);
         let (mut l, mut r) = (x.clone(), x.clone());
         let mut t63 = None;
         for (k, (a, b)) in l.chunks_mut(8).zip(r.chunks_mut(8)).enumerate() {
@@ -833,7 +820,7 @@ fn nan_input_does_not_poison_the_state() {
     let mut l = vec![f32::NAN; 64];
     let mut r = vec![f32::INFINITY; 64];
     eq.process(&mut l, &mut r);
-    let x = sine(440.0, fs, 0.5, 4800);
+    let x = tone(fs, 440.0, 0.5, 4800);
     let (mut l, mut r) = (x.clone(), x.clone());
     eq.process(&mut l, &mut r);
     assert!(l.iter().chain(r.iter()).all(|v| v.is_finite()));
@@ -846,13 +833,13 @@ fn nan_input_does_not_poison_the_state() {
 fn processing_and_automation_do_not_allocate() {
     let fs = 48_000.0;
     let mut eq = MinPhaseEq::new(fs, &EqParams::default());
-    let mut rng = Rng(11);
+    let mut rng = Rng::from_state(11);
     let mut params = EqParams::default();
     for b in params.bands.iter_mut() {
         *b = random_band(&mut rng);
         b.enabled = true;
     }
-    let x: Vec<f32> = (0..4800).map(|_| (rng.next() - 0.5) as f32).collect();
+    let x: Vec<f32> = (0..4800).map(|_| (rng.unit() - 0.5) as f32).collect();
     let (mut l, mut r) = (x.clone(), x.clone());
     crate::no_alloc::assert_no_alloc(|| {
         eq.set_params(&params);
@@ -893,7 +880,7 @@ fn state_hand_over_between_svf_and_direct_form_is_exact() {
         .iter()
         .flat_map(|b| designer.design(b).stages().to_vec())
         .collect();
-    let mut rng = Rng(5);
+    let mut rng = Rng::from_state(5);
     let mut worst: f64 = 0.0;
     for (section, lanes) in sections
         .iter()
@@ -910,14 +897,14 @@ fn state_hand_over_between_svf_and_direct_form_is_exact() {
             }
         }
         for _ in 0..500 {
-            a.svf.tick([rng.next() - 0.5, rng.next() - 0.5]);
+            a.svf.tick([rng.unit() - 0.5, rng.unit() - 0.5]);
         }
         let mut b = a;
         b.svf_to_tdf(lanes);
         let mut c = b;
         c.tdf_to_svf();
         for _ in 0..2000 {
-            let x = [rng.next() - 0.5, rng.next() - 0.5];
+            let x = [rng.unit() - 0.5, rng.unit() - 0.5];
             let ya = a.svf.tick(x);
             let yb = b.tdf.tick(x);
             let yc = c.svf.tick(x);
@@ -1118,7 +1105,7 @@ fn placement_and_type_changes_never_click() {
     // the switch (what an instant change would do), for a tilt moved from Stereo to Left.
     let fs = 48_000.0;
     let run = |b: BandParams| {
-        let x = sine(100.0, fs, 0.5, 9600);
+        let x = tone(fs, 100.0, 0.5, 9600);
         let mut r: Vec<f32> = (0..9600)
             .map(|i| 0.5 * (2.0 * PI * 100.0 * i as f64 / fs + 1.0).sin() as f32)
             .collect();

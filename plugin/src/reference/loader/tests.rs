@@ -1,11 +1,11 @@
 use super::align::align;
 use super::*;
+use lacquer_testkit::wav;
 
 fn temp(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("lacquer-ref-{}-{name}", std::process::id()))
 }
 
-/// A 16-bit WAV (no other writer in this crate's dependencies).
 fn write_wav(
     path: &Path,
     rate: u32,
@@ -13,27 +13,7 @@ fn write_wav(
     frames: usize,
     f: impl Fn(usize, usize) -> f32,
 ) {
-    let data = frames * channels as usize * 2;
-    let mut b = Vec::with_capacity(44 + data);
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&((36 + data) as u32).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&channels.to_le_bytes());
-    b.extend_from_slice(&rate.to_le_bytes());
-    b.extend_from_slice(&(rate * channels as u32 * 2).to_le_bytes());
-    b.extend_from_slice(&(channels * 2).to_le_bytes());
-    b.extend_from_slice(&16u16.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&(data as u32).to_le_bytes());
-    for n in 0..frames {
-        for c in 0..channels as usize {
-            let v = (f(n, c).clamp(-1.0, 1.0) * 32767.0).round() as i16;
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    std::fs::write(path, b).unwrap();
+    wav::write(path, rate, channels, frames, wav::Format::I16, f);
 }
 
 fn never() -> bool {

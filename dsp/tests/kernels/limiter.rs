@@ -4,10 +4,10 @@
 //! at random inside half the signals, in both detection modes.
 
 use crate::limiter_signals::{band_limited, families, Family};
-use crate::reference::{peaks_per_sample, thd_plus_n, true_peak_16x};
-use crate::signal::Rng;
 use lacquer_dsp::dynamics::{Limiter, LimiterParams};
 use lacquer_dsp::Stage;
+use lacquer_testkit::reference::{peaks_per_sample, thd_plus_n, true_peak_16x};
+use lacquer_testkit::signal::Rng;
 use std::f64::consts::TAU;
 
 const RATES: [f64; 5] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];

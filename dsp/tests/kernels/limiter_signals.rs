@@ -4,7 +4,7 @@
 //! PRNG, none of it shaped by Lacquer's code, and scaled to a sample peak of 1.0 (the suite
 //! drives it into the limiter).
 
-use crate::signal::Rng;
+use lacquer_testkit::signal::Rng;
 use std::f64::consts::{PI, TAU};
 
 pub struct Family {

@@ -4,7 +4,8 @@
 
 use lacquer_dsp::loudness::LoudnessMeter;
 use lacquer_dsp::meter::{MeterSet, TruePeakMeter};
-use std::f64::consts::{PI, TAU};
+use lacquer_testkit::signal::faded_tone;
+use std::f64::consts::TAU;
 use std::path::PathBuf;
 
 const RATES: [f64; 4] = [44_100.0, 48_000.0, 96_000.0, 192_000.0];
@@ -288,22 +289,10 @@ fn tech3341_case_14_max_momentary_per_segment() {
     }
 }
 
-/// EBU Tech 3341 true-peak sines: 3.2 s at 48 kHz (153600 frames) with 10 ms raised-cosine
-/// fades, frequency a fraction of the sample rate.
+/// EBU Tech 3341 true-peak sines: 3.2 s with 10 ms raised-cosine fades, frequency a fraction
+/// of the sample rate.
 fn tp_sine(rate: f64, divisor: f64, amp: f64, phase_deg: f64) -> Vec<f32> {
-    let frames = (rate * 3.2) as usize;
-    let fade = (rate * 0.01) as usize;
-    (0..frames)
-        .map(|n| {
-            let edge = n.min(frames - 1 - n);
-            let g = if edge < fade {
-                0.5 - 0.5 * (PI * edge as f64 / fade as f64).cos()
-            } else {
-                1.0
-            };
-            (g * amp * (TAU * n as f64 / divisor + phase_deg.to_radians()).sin()) as f32
-        })
-        .collect()
+    faded_tone(rate, rate / divisor, amp, phase_deg, (rate * 3.2) as usize)
 }
 
 fn check_true_peak(what: &str, x: &[f32], expected: f64) {
@@ -338,14 +327,14 @@ fn tech3341_cases_15_to_19_true_peak() {
 
 fn ebu_file(case: u32) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("data/ebu-tech3341")
+        .join("tests/data/ebu-tech3341")
         .join(format!("seq-3341-{case}-24bit.wav"))
 }
 
 fn read_wav(path: &PathBuf) -> (f64, Vec<Vec<f32>>) {
     let mut reader = hound::WavReader::open(path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e} (the EBU files live in shared/ beside the repo)",
+            "{}: {e} (the EBU files live in dsp/tests/data/)",
             path.display()
         )
     });
@@ -475,7 +464,7 @@ fn meters_update_every_10_ms() {
 /// slightly different right channel, 90 s at 48 kHz.
 fn music_like(rate: f64) -> (Vec<f32>, Vec<f32>) {
     let frames = (rate * 90.0) as usize;
-    let mut rng = crate::signal::Rng::new(1770);
+    let mut rng = lacquer_testkit::signal::Rng::new(1770);
     let (mut lp_l, mut lp_r, mut hp_l) = (0.0f64, 0.0f64, 0.0f64);
     let mut left = Vec::with_capacity(frames);
     let mut right = Vec::with_capacity(frames);
