@@ -405,6 +405,22 @@ impl Stage for Saturator {
 
 #[cfg(test)]
 mod tests {
+    /// A saturator fully wet.
+    fn saturator(
+        rate: f64,
+        curve: SaturationCurve,
+        drive_db: f64,
+        oversampling: OversamplingFactor,
+    ) -> Saturator {
+        let p = SaturationParams {
+            curve,
+            drive_db,
+            mix_percent: 100.0,
+            oversampling,
+        };
+        Saturator::new(rate, &p)
+    }
+
     use super::*;
     use lacquer_testkit::signal::tone as sine;
     use realfft::RealFftPlanner;
@@ -491,15 +507,7 @@ mod tests {
                     .collect();
                 let expected: Vec<f64> = (1..=5).map(|n| harmonic(&y_ref, 1, n)).collect();
 
-                let mut sat = Saturator::new(
-                    rate,
-                    &SaturationParams {
-                        curve,
-                        drive_db,
-                        mix_percent: 100.0,
-                        oversampling: OversamplingFactor::X1,
-                    },
-                );
+                let mut sat = saturator(rate, curve, drive_db, OversamplingFactor::X1);
                 let x = sine(rate, freq, amp, 48_000 + 10 * period);
                 let (mut l, mut r) = (x.clone(), x.clone());
                 sat.process(&mut l, &mut r);
@@ -533,15 +541,7 @@ mod tests {
     /// at 44.1 kHz with +12 dB of drive.
     fn alias_dbc(curve: SaturationCurve, factor: OversamplingFactor) -> f64 {
         let rate = 44_100.0;
-        let mut sat = Saturator::new(
-            rate,
-            &SaturationParams {
-                curve,
-                drive_db: 12.0,
-                mix_percent: 100.0,
-                oversampling: factor,
-            },
-        );
+        let mut sat = saturator(rate, curve, 12.0, factor);
         // One second lets the tube's DC blocker settle; the analysed 0.2 s holds exactly 140
         // periods of 63 samples, so every component sits on a bin (rectangular window).
         let len = 8_820;
@@ -608,15 +608,7 @@ mod tests {
         for curve in SaturationCurve::ALL {
             let mut line = String::new();
             for drive_db in [0.0, 6.0, 12.0, 18.0, 24.0] {
-                let mut sat = Saturator::new(
-                    rate,
-                    &SaturationParams {
-                        curve,
-                        drive_db,
-                        mix_percent: 100.0,
-                        oversampling: OversamplingFactor::X4,
-                    },
-                );
+                let mut sat = saturator(rate, curve, drive_db, OversamplingFactor::X4);
                 let (mut l, mut r) = (x.clone(), x.clone());
                 sat.process(&mut l, &mut r);
                 let err = db(rms(&l[48_000..]) / input_rms);

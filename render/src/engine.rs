@@ -521,6 +521,24 @@ fn run_chain(
     t.chain_s += s.elapsed().as_secs_f64();
 }
 
+/// The chain's latency taken off the front of the output.
+struct LatencyTrim {
+    /// Output frames still to drop.
+    to_drop: usize,
+    /// Output frames kept so far.
+    body: u64,
+}
+
+impl LatencyTrim {
+    fn apply(&mut self, l: &mut Vec<f32>, r: &mut Vec<f32>) {
+        let skip = self.to_drop.min(l.len());
+        self.to_drop -= skip;
+        self.body += (l.len() - skip) as u64;
+        l.drain(..skip);
+        r.drain(..skip);
+    }
+}
+
 /// Decode, chain, latency compensation and the tail, handing blocks to the back stage.
 fn front_stage(
     reader: &mut AudioReader,
@@ -539,8 +557,10 @@ fn front_stage(
     let mut history = Vec::new();
     // A stopped back stage reports its own error; this side just stops.
     let stopped = |_: Stopped| RenderError::Output(String::new());
-    let mut to_drop = latency;
-    let mut body = 0u64;
+    let mut trim = LatencyTrim {
+        to_drop: latency,
+        body: 0,
+    };
     loop {
         // Blocks end on the history points, so the input meter is read on time.
         let want = (next_history - reader.position()).min(READ_BLOCK as u64) as usize;
@@ -562,11 +582,7 @@ fn front_stage(
             history.push(chain.input_meter().loudness.short_term_lufs() as f32);
             next_history += history_step;
         }
-        let skip = to_drop.min(n);
-        to_drop -= skip;
-        body += (n - skip) as u64;
-        l.drain(..skip);
-        r.drain(..skip);
+        trim.apply(&mut l, &mut r);
         send(tx, Block::Output(l, r)).map_err(stopped)?;
         progress(reader.position());
     }
@@ -595,10 +611,10 @@ fn front_stage(
                 )
             });
         }
-        if body >= frames_in {
+        if trim.body >= frames_in {
             break;
         }
-        let mut n = (frames_in - body + to_drop as u64).min(READ_BLOCK as u64) as usize;
+        let mut n = (frames_in - trim.body + trim.to_drop as u64).min(READ_BLOCK as u64) as usize;
         if first > 0 {
             n = n.min(first);
             first -= n;
@@ -606,11 +622,7 @@ fn front_stage(
         let mut l = vec![0.0f32; n];
         let mut r = vec![0.0f32; n];
         run_chain(chain, params, &mut l, &mut r, &mut t);
-        let skip = to_drop.min(n);
-        to_drop -= skip;
-        body += (n - skip) as u64;
-        l.drain(..skip);
-        r.drain(..skip);
+        trim.apply(&mut l, &mut r);
         send(tx, Block::Output(l, r)).map_err(stopped)?;
     }
 

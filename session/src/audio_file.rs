@@ -452,8 +452,8 @@ impl StreamResampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lacquer_testkit::wav;
-    use std::f64::consts::TAU;
+    use lacquer_testkit::signal::tone;
+    use lacquer_testkit::{measure, wav};
 
     fn temp(name: &str) -> PathBuf {
         std::env::temp_dir().join(format!("lacquer-audio-file-{}-{name}", std::process::id()))
@@ -537,9 +537,7 @@ mod tests {
     /// Gain of the converter at `freq`, dB, from a long sine (steady state only).
     fn sine_gain_db(from: u32, to: u32, freq: f64) -> f64 {
         let n = from as usize / 2;
-        let x: Vec<f32> = (0..n)
-            .map(|i| (0.5 * (TAU * freq * i as f64 / from as f64).sin()) as f32)
-            .collect();
+        let x = tone(from as f64, freq, 0.5, n);
         let mut rs = StreamResampler::new(from, to).unwrap();
         let (mut l, mut r) = (Vec::new(), Vec::new());
         for c in x.chunks(1000) {
@@ -547,30 +545,16 @@ mod tests {
         }
         rs.finish(&mut l, &mut r);
         assert_eq!(l.len() as u64, (n as u64 * to as u64).div_ceil(from as u64));
-        // Fit the sine at `freq` in the middle (least squares against sin and cos) in f64.
+        // The sine at `freq` fitted in the middle.
         let (a, b) = (l.len() / 4, 3 * l.len() / 4);
-        let (mut ss, mut sc, mut cc, mut ys, mut yc) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for (i, &y) in l.iter().enumerate().take(b).skip(a) {
-            let w = TAU * freq * i as f64 / to as f64;
-            let (s, c) = w.sin_cos();
-            ss += s * s;
-            sc += s * c;
-            cc += c * c;
-            ys += y as f64 * s;
-            yc += y as f64 * c;
-        }
-        let det = ss * cc - sc * sc;
-        let (ks, kc) = ((ys * cc - yc * sc) / det, (yc * ss - ys * sc) / det);
-        20.0 * ((ks * ks + kc * kc).sqrt() / 0.5).log10()
+        20.0 * (measure::sine_amplitude_from(&l[a..b], a, to as f64, freq) / 0.5).log10()
     }
 
     /// Level of whatever comes out of the converter for a tone that must be rejected, dB
     /// relative to the tone's own level.
     fn rejected_db(from: u32, to: u32, freq: f64) -> f64 {
         let n = from as usize / 2;
-        let x: Vec<f32> = (0..n)
-            .map(|i| (0.5 * (TAU * freq * i as f64 / from as f64).sin()) as f32)
-            .collect();
+        let x = tone(from as f64, freq, 0.5, n);
         let mut rs = StreamResampler::new(from, to).unwrap();
         let (mut l, mut r) = (Vec::new(), Vec::new());
         rs.process(&x, &x, &mut l, &mut r);
@@ -643,12 +627,7 @@ mod tests {
             rs.process(c, c, &mut l, &mut r);
         }
         rs.finish(&mut l, &mut r);
-        let peak = l
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-            .unwrap()
-            .0;
+        let peak = measure::peak_index(&l);
         let expected = 10_000.0 * to as f64 / from as f64;
         println!("impulse at 10000 -> peak at {peak}, expected {expected:.2}");
         assert!((peak as f64 - expected).abs() <= 1.0);

@@ -249,13 +249,7 @@ fn reported_latency_matches_the_audio() {
         impulse.left[100] = 1.0;
         impulse.right[100] = 1.0;
         let out = host.render_fixed(&impulse, 512, &[]);
-        let peak_at = out
-            .left
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-            .unwrap()
-            .0;
+        let peak_at = crate::measure::peak_index(&out.left);
         println!(
             "{rate} Hz: reported latency {latency}, impulse moved by {}",
             peak_at - 100

@@ -8,7 +8,7 @@
 pub mod host;
 pub mod vst3_probe;
 
-pub use lacquer_testkit::{reference, signal, wav};
+pub use lacquer_testkit::{measure, reference, signal, wav};
 
 #[cfg(test)]
 mod ardour;

@@ -9,6 +9,7 @@
 
 use crate::foundation::parsed as text;
 use crate::host::Host;
+use crate::measure::sine_amplitude;
 use crate::signal::{noise, Rng, Stereo};
 use std::f64::consts::TAU;
 use std::path::{Path, PathBuf};
@@ -137,22 +138,6 @@ fn music(rate: f64, seconds: f64, seed: u64, level_db: f64) -> Stereo {
     out
 }
 
-/// Amplitude of the sine at `freq` in `x` (least squares on sin and cos).
-fn sine_amplitude(x: &[f32], rate: f64, freq: f64) -> f64 {
-    let (mut ss, mut sc, mut cc, mut ys, mut yc) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for (i, &y) in x.iter().enumerate() {
-        let (s, c) = (TAU * freq * i as f64 / rate).sin_cos();
-        ss += s * s;
-        sc += s * c;
-        cc += c * c;
-        ys += y as f64 * s;
-        yc += y as f64 * c;
-    }
-    let det = ss * cc - sc * sc;
-    let (a, b) = ((ys * cc - yc * sc) / det, (yc * ss - ys * sc) / det);
-    (a * a + b * b).sqrt()
-}
-
 fn db(x: f64) -> f64 {
     20.0 * x.log10()
 }
@@ -183,13 +168,14 @@ fn a_render_equals_the_clap_bit_for_bit_latency_compensated_with_its_tail() {
     let in_path = d.join("in.wav");
     let out_path = d.join("out.wav");
     write_f32(&in_path, rate, &input);
+    let state_arg = p(&state_path);
     ok(&[
         "render",
         p(&in_path),
         "-o",
         p(&out_path),
         "--state",
-        p(&state_path),
+        state_arg,
         "--bits",
         "32f",
         "-q",
@@ -308,11 +294,8 @@ fn normalize_lands_on_the_target_under_the_ceiling_by_an_independent_meter() {
         let in_path = d.join("in.wav");
         let out_path = d.join(format!("{target}.wav"));
         write_f32(&in_path, rate, &input);
-        ok(&[
-            "render",
-            p(&in_path),
-            "-o",
-            p(&out_path),
+        let (from, to) = (p(&in_path), p(&out_path));
+        let delivery = [
             "--preset",
             preset,
             "--target",
@@ -320,8 +303,8 @@ fn normalize_lands_on_the_target_under_the_ceiling_by_an_independent_meter() {
             "--normalize",
             "--bits",
             "24",
-            "-q",
-        ]);
+        ];
+        ok(&[&["render", from, "-o", to, "-q"][..], &delivery].concat());
         let json = report(&d.join(format!("{target}.lacquer.json")));
         let after_i = json["after"]["integrated_lufs"].as_f64().unwrap();
         let after_tp = json["after"]["true_peak_dbtp"].as_f64().unwrap();
@@ -705,7 +688,7 @@ isrc = "USLAC2400003"
 }
 
 /// (what, arguments, exit code, text the message holds, environment).
-type Case<'a> = (&'a str, Vec<&'a str>, i32, &'a str, Vec<(&'a str, &'a str)>);
+type Case<'a> = (&'a str, i32, &'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>);
 
 /// The folder holds exactly `names` (no partial or temporary files).
 fn only(dir: &Path, names: &[&str]) {
@@ -760,122 +743,33 @@ fn every_bad_input_gets_one_clear_line_an_exit_code_and_no_partial_file() {
         "silent.wav",
     ];
 
+    // What is tried, the exit code and a word of the one-line message, the arguments.
+    #[rustfmt::skip]
     let cases: Vec<Case> = vec![
-        (
-            "missing input",
-            vec!["render", p(&missing), "-o", p(&out)],
-            3,
-            "cannot open",
-            vec![],
-        ),
-        (
-            "a folder as input",
-            vec!["render", p(&d), "-o", p(&out)],
-            3,
-            "directory",
-            vec![],
-        ),
-        (
-            "truncated input",
-            vec!["render", p(&truncated), "-o", p(&out)],
-            3,
-            "truncated",
-            vec![],
-        ),
-        (
-            "unsupported input",
-            vec!["render", p(&text_file), "-o", p(&out)],
-            3,
-            "not an audio file",
-            vec![],
-        ),
-        (
-            "six channels",
-            vec!["render", p(&surround), "-o", p(&out)],
-            3,
-            "6 channels",
-            vec![],
-        ),
-        (
-            "unknown preset",
-            vec!["render", p(&good), "-o", p(&out), "--preset", "Nope"],
-            2,
-            "unknown preset",
-            vec![],
-        ),
-        (
-            "unknown parameter",
-            vec!["render", p(&good), "-o", p(&out), "--set", "warmth=11"],
-            2,
-            "unknown parameter",
-            vec![],
-        ),
-        (
-            "bad value",
-            vec![
-                "render",
-                p(&good),
-                "-o",
-                p(&out),
-                "--set",
-                "lim_ceiling=loud",
-            ],
-            2,
-            "cannot parse",
-            vec![],
-        ),
-        (
-            "unknown target",
-            vec!["render", p(&good), "-o", p(&out), "--target", "mars"],
-            2,
-            "unknown delivery target",
-            vec![],
-        ),
-        (
-            "existing output",
-            vec!["render", p(&good), "-o", p(&existing)],
-            4,
-            "--force",
-            vec![],
-        ),
-        (
-            "input as output",
-            vec!["render", p(&good), "-o", p(&good), "--force"],
-            4,
-            "same file",
-            vec![],
-        ),
-        (
-            "full disk",
-            vec!["render", p(&good), "-o", p(&out)],
-            4,
-            "No space left on device",
-            vec![("LACQUER_TEST_DISK_BYTES", "100000")],
-        ),
-        (
-            "silence to normalise",
-            vec![
-                "render",
-                p(&silent),
-                "-o",
-                p(&out),
-                "--target",
-                "spotify",
-                "--normalize",
-            ],
-            5,
-            "silent",
-            vec![],
-        ),
-        (
-            "float FLAC",
-            vec!["render", p(&good), "-o", p(&flac_out), "--bits", "32f"],
-            2,
-            "FLAC holds integer",
-            vec![],
-        ),
+        ("missing input", 3, "cannot open", vec![p(&missing), "-o", p(&out)], vec![]),
+        ("a folder as input", 3, "directory", vec![p(&d), "-o", p(&out)], vec![]),
+        ("truncated input", 3, "truncated", vec![p(&truncated), "-o", p(&out)], vec![]),
+        ("unsupported input", 3, "not an audio file", vec![p(&text_file), "-o", p(&out)], vec![]),
+        ("six channels", 3, "6 channels", vec![p(&surround), "-o", p(&out)], vec![]),
+        ("unknown preset", 2, "unknown preset",
+            vec![p(&good), "-o", p(&out), "--preset", "Nope"], vec![]),
+        ("unknown parameter", 2, "unknown parameter",
+            vec![p(&good), "-o", p(&out), "--set", "warmth=11"], vec![]),
+        ("bad value", 2, "cannot parse",
+            vec![p(&good), "-o", p(&out), "--set", "lim_ceiling=loud"], vec![]),
+        ("unknown target", 2, "unknown delivery target",
+            vec![p(&good), "-o", p(&out), "--target", "mars"], vec![]),
+        ("existing output", 4, "--force", vec![p(&good), "-o", p(&existing)], vec![]),
+        ("input as output", 4, "same file", vec![p(&good), "-o", p(&good), "--force"], vec![]),
+        ("full disk", 4, "No space left on device", vec![p(&good), "-o", p(&out)],
+            vec![("LACQUER_TEST_DISK_BYTES", "100000")]),
+        ("silence to normalise", 5, "silent",
+            vec![p(&silent), "-o", p(&out), "--target", "spotify", "--normalize"], vec![]),
+        ("float FLAC", 2, "FLAC holds integer",
+            vec![p(&good), "-o", p(&flac_out), "--bits", "32f"], vec![]),
     ];
-    for (what, args, code, needle, env) in cases {
+    for (what, code, needle, args, env) in cases {
+        let args: Vec<&str> = std::iter::once("render").chain(args).collect();
         let r = lacquer_env(&args, &env);
         println!("{what}: exit {} | {}", r.code, r.stderr.trim_end());
         assert_eq!(r.code, code, "{what}: {}", r.stderr);

@@ -122,12 +122,7 @@ fn latency_matches_the_audio_in_every_mode() {
             l[100] = 0.5;
             let mut r = l.clone();
             chain.process(&mut l, &mut r);
-            let peak = l
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-                .unwrap()
-                .0;
+            let peak = lacquer_testkit::measure::peak_index(&l);
             println!("{eq_mode:?}, {os:?}, look-ahead {lookahead} ms, modules on: {enabled}: latency {d}, impulse at {}", peak - 100);
             assert_eq!(peak - 100, d);
             assert!((l[peak] - 0.5).abs() < 1e-3, "impulse height {}", l[peak]);

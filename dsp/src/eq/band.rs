@@ -67,6 +67,17 @@ pub enum BandType {
 }
 
 impl BandType {
+    pub const ALL: [BandType; 8] = [
+        BandType::Bell,
+        BandType::LowShelf,
+        BandType::HighShelf,
+        BandType::HighPass,
+        BandType::LowPass,
+        BandType::Notch,
+        BandType::BandPass,
+        BandType::Tilt,
+    ];
+
     /// Types whose `gain_db` shapes the response (and which a dynamic band can move).
     pub fn uses_gain(self) -> bool {
         matches!(

@@ -219,16 +219,14 @@ impl EditorApp {
             );
         });
         in_rect(ui, body.shrink(2.0 * g), |ui| {
-            panels::draw(
-                ui,
-                &mut ctl,
-                self.panel,
-                &self.params,
-                &self.meters,
-                &mut self.analysis,
-                &self.history,
-                &mut self.panels,
-            );
+            let cx = panels::PanelCx {
+                ctl: &mut ctl,
+                p: &self.params,
+                meters: &self.meters,
+                analysis: &mut self.analysis,
+                history: &self.history,
+            };
+            panels::draw(ui, self.panel, cx, &mut self.panels);
         });
 
         if let Some(scale) = scale_change {

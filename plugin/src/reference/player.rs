@@ -530,6 +530,26 @@ pub(crate) mod tests {
         short_term_lufs: -14.0,
     };
 
+    /// One block through the player: `master` on both channels, the host at `song_pos`
+    /// (playing when it has one).
+    fn play(
+        p: &mut Player,
+        store: &ReferenceStore,
+        set: PlayerSettings,
+        master: &[f32],
+        song_pos: Option<i64>,
+        latency: usize,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let (mut l, mut r) = (master.to_vec(), master.to_vec());
+        let clock = Clock {
+            song_pos,
+            playing: song_pos.is_some(),
+            latency,
+        };
+        p.process(&mut l, &mut r, store, set, clock, MASTER);
+        (l, r)
+    }
+
     /// Following the host: the output is the reference at song position - latency + offset,
     /// times the level-match gain (master - reference integrated loudness), after the
     /// crossfade; a seek crossfades to the new place; the master comes back bit-exact.
@@ -551,19 +571,13 @@ pub(crate) mod tests {
             if block == 20 {
                 pos = 50_000; // seek
             }
-            let (mut l, mut r) = (master.clone(), master.clone());
-            let clock = Clock {
-                song_pos: Some(pos),
-                playing: true,
-                latency,
-            };
-            p.process(
-                &mut l,
-                &mut r,
+            let (l, r) = play(
+                &mut p,
                 &store,
                 settings(true, 2, PlayMode::Follow),
-                clock,
-                MASTER,
+                &master,
+                Some(pos),
+                latency,
             );
             // After the 20 ms fade-in and away from the seek's 10 ms crossfade, exact.
             let settled = (3..20).contains(&block) || block >= 22;
@@ -584,19 +598,13 @@ pub(crate) mod tests {
         // Listening off: the master comes back, and once faded is untouched.
         let mut last = (vec![], vec![]);
         for _ in 0..4 {
-            let (mut l, mut r) = (master.clone(), master.clone());
-            let clock = Clock {
-                song_pos: Some(pos),
-                playing: true,
-                latency,
-            };
-            p.process(
-                &mut l,
-                &mut r,
+            let (l, r) = play(
+                &mut p,
                 &store,
                 settings(false, 2, PlayMode::Follow),
-                clock,
-                MASTER,
+                &master,
+                Some(pos),
+                latency,
             );
             last = (l, r);
             pos += 512;
@@ -635,19 +643,13 @@ pub(crate) mod tests {
             } else if seed & 3 == 1 {
                 slot = 1 - slot;
             }
-            let (mut l, mut r) = (master[pos..pos + n].to_vec(), master[pos..pos + n].to_vec());
-            let clock = Clock {
-                song_pos: Some(pos as i64),
-                playing: true,
-                latency: 0,
-            };
-            p.process(
-                &mut l,
-                &mut r,
+            let (l, _) = play(
+                &mut p,
                 &store,
                 settings(listen, slot, PlayMode::Follow),
-                clock,
-                MASTER,
+                &master[pos..pos + n],
+                Some(pos as i64),
+                0,
             );
             out.extend_from_slice(&l);
             pos += n;
@@ -689,13 +691,7 @@ pub(crate) mod tests {
         set.true_level = true;
         let mut out = Vec::new();
         for _ in 0..100 {
-            let (mut l, mut r) = (vec![0.0; 480], vec![0.0; 480]);
-            let clock = Clock {
-                song_pos: None,
-                playing: false,
-                latency: 0,
-            };
-            p.process(&mut l, &mut r, &store, set, clock, MASTER);
+            let (l, _) = play(&mut p, &store, set, &[0.0; 480], None, 0);
             out.extend_from_slice(&l);
         }
         let (start, len) = (24_000usize, 10_190usize);

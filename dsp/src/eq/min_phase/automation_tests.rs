@@ -4,17 +4,6 @@ use crate::Stage as _;
 
 use lacquer_testkit::signal::Rng;
 
-const KINDS: [BandType; 8] = [
-    BandType::Bell,
-    BandType::LowShelf,
-    BandType::HighShelf,
-    BandType::HighPass,
-    BandType::LowPass,
-    BandType::Notch,
-    BandType::BandPass,
-    BandType::Tilt,
-];
-
 /// Change one field of `b` to a random value; returns its name.
 fn change_field(b: &mut BandParams, rng: &mut Rng) -> &'static str {
     match rng.below(13) {
@@ -23,7 +12,7 @@ fn change_field(b: &mut BandParams, rng: &mut Rng) -> &'static str {
             "enabled"
         }
         1 => {
-            b.kind = KINDS[rng.below(KINDS.len())];
+            b.kind = rng.pick(&BandType::ALL);
             "kind"
         }
         2 => {

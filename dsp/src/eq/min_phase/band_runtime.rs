@@ -112,6 +112,11 @@ impl Band {
             *s = Stage::default();
         }
         self.direct_form = false;
+        self.design_settled(designer);
+    }
+
+    /// Design the band for its current settings and mark it settled there.
+    fn design_settled(&mut self, designer: &BandDesigner) {
         let d = designer.design(&self.params_now());
         self.install(&d);
         self.designed = [self.log_f, self.total_gain_db(), self.log_q];
@@ -196,12 +201,7 @@ impl Band {
         self.direct_form = false;
         self.running = true;
         self.update_sidechain(designer.sample_rate());
-        let d = designer.design(&self.params_now());
-        self.install(&d);
-        self.designed = [self.log_f, self.total_gain_db(), self.log_q];
-        self.moving = false;
-        self.skipped = false;
-        self.reform = false;
+        self.design_settled(designer);
     }
 
     pub(super) fn install(&mut self, d: &BandDesign) {

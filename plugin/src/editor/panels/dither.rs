@@ -1,11 +1,11 @@
 //! Dither: mode and target word length.
 
-use super::title;
-use crate::editor::controls::{self, Ctl};
+use super::{title, PanelCx};
+use crate::editor::controls::{self};
 use egui::Ui;
-use lacquer_session::params::LacquerParams;
 
-pub fn draw(ui: &mut Ui, ctl: &mut Ctl, p: &LacquerParams) {
+pub fn draw(ui: &mut Ui, cx: PanelCx) {
+    let PanelCx { ctl, p, .. } = cx;
     title(ui, "Dither");
     ui.horizontal(|ui| {
         controls::toggle(ui, ctl, &p.dither.enabled, "On");

@@ -4,17 +4,14 @@
 //! Also the pieces the other dynamics panels (limiter, multiband) share: level histories,
 //! gain-reduction meters and a knob strip laid out on the grid.
 
-use super::title;
-use crate::editor::controls::{self, Ctl};
-use crate::editor::history::Histories;
+use super::PanelCx;
+use crate::editor::controls::{self};
 use crate::editor::widgets::{
-    fmt_db, fmt_gr, gr_meter, knob_groups, readout, trace_values, LevelHistory, KNOB_H, ROW_H,
+    self, fmt_db, fmt_gr, knob_groups, labelled_gr_meter, trace_values, LevelHistory, KNOB_H, ROW_H,
 };
 use crate::editor::{in_rect, theme};
-use crate::meters::SharedMeters;
 use egui::{pos2, vec2, Align2, Painter, Pos2, Rect, RichText, Shape, Stroke, Ui};
 use lacquer_dsp::dynamics::compressor::CompressorParams;
-use lacquer_session::params::LacquerParams;
 use std::sync::atomic::Ordering::Relaxed;
 
 const G: f32 = theme::GRID;
@@ -68,28 +65,19 @@ pub fn curve_points(c: &CompressorParams, axes: &CurveAxes, step: f32) -> Vec<Po
         .collect()
 }
 
-pub fn draw(
-    ui: &mut Ui,
-    ctl: &mut Ctl,
-    p: &LacquerParams,
-    meters: &SharedMeters,
-    history: &Histories,
-) {
+pub fn draw(ui: &mut Ui, cx: PanelCx) {
+    let (ctl, p, meters, history) = (cx.ctl, cx.p, cx.meters, cx.history);
     let area = ui.available_rect_before_wrap();
     let (header, graphs, knobs) = super::rows(area, ROW_H, KNOB_H);
 
-    in_rect(ui, header, |ui| {
-        ui.horizontal(|ui| {
-            title(ui, "Compressor");
-            controls::toggle(ui, ctl, &p.comp.enabled, "On");
-            ui.add_space(G);
-            ui.spacing_mut().combo_width = 84.0;
-            controls::choice(ui, ctl, &p.comp.detection, "Detection");
-            controls::choice(ui, ctl, &p.comp.stereo, "Stereo");
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                controls::toggle(ui, ctl, &p.comp.auto_makeup, "Auto makeup");
-                controls::toggle(ui, ctl, &p.comp.auto_release, "Auto release");
-            });
+    super::header(ui, ctl, header, "Compressor", &p.comp.enabled, |ui, ctl| {
+        ui.add_space(G);
+        ui.spacing_mut().combo_width = 84.0;
+        controls::choice(ui, ctl, &p.comp.detection, "Detection");
+        controls::choice(ui, ctl, &p.comp.stereo, "Stereo");
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            controls::toggle(ui, ctl, &p.comp.auto_makeup, "Auto makeup");
+            controls::toggle(ui, ctl, &p.comp.auto_release, "Auto release");
         });
     });
 
@@ -178,14 +166,7 @@ pub fn draw(
     }
     .draw(&painter, hist);
 
-    readout(
-        ui,
-        Rect::from_min_size(pos2(meter.left(), graphs.top()), vec2(meter_w, 3.5 * G)),
-        "GR".into(),
-        theme::TEXT_DIM,
-        egui::Align::Min,
-    );
-    gr_meter(&painter, meter, gr, GR_RANGE);
+    labelled_gr_meter(ui, &painter, meter, graphs.top(), gr, GR_RANGE);
 
     in_rect(ui, side, |ui| {
         ui.vertical_centered(|ui| {
@@ -244,12 +225,10 @@ fn draw_curve(
                 theme::small(),
                 theme::TEXT_DIM,
             );
-            painter.text(
+            widgets::axis_label(
+                painter,
                 pos2(rect.right() - 2.0, y + 1.0),
-                Align2::RIGHT_TOP,
                 format!("{db:.0}"),
-                theme::small(),
-                theme::TEXT_DIM,
             );
         }
         db += 12.0;
@@ -304,12 +283,7 @@ fn draw_curve(
         theme::small(),
         theme::TEXT_DIM,
     );
-    painter.rect_stroke(
-        rect,
-        2.0,
-        Stroke::new(1.0, theme::LINE),
-        egui::StrokeKind::Inside,
-    );
+    widgets::frame(painter, rect);
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@
 //! setting: it goes to the audio thread through `EditorCommands::eq_solo`, is never saved or
 //! automated, and ends when another band is selected or the editor closes.
 
-use super::title;
+use super::{title, PanelCx};
 use crate::editor::analysis::{Analysis, F_MAX, F_MIN};
 use crate::editor::controls::{self, Ctl};
 use crate::editor::widgets::{self, fmt_hz, FreqPlot};
@@ -147,14 +147,8 @@ fn solo_button(ui: &mut Ui, meters: &SharedMeters, i: usize) {
     }
 }
 
-pub fn draw(
-    ui: &mut Ui,
-    ctl: &mut Ctl,
-    p: &LacquerParams,
-    meters: &SharedMeters,
-    analysis: &mut Analysis,
-    state: &mut EqState,
-) {
+pub fn draw(ui: &mut Ui, cx: PanelCx, state: &mut EqState) {
+    let (ctl, p, meters, analysis) = (cx.ctl, cx.p, cx.meters, cx.analysis);
     {
         // A solo follows the selection: selecting another band ends it.
         use std::sync::atomic::Ordering::Relaxed;

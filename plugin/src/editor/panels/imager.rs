@@ -3,14 +3,14 @@
 //! and down, the bass-mono corner drags like a crossover), with balance, polarity, swap and
 //! mid/side listening.
 
-use super::title;
+use super::PanelCx;
 use crate::editor::analysis::Analysis;
 use crate::editor::controls::{self, Ctl};
 use crate::editor::history::Histories;
+use crate::editor::theme;
 use crate::editor::widgets::{self, FreqPlot};
-use crate::editor::widgets::{crossover_bounds, crossover_handle};
+use crate::editor::widgets::{crossover_handle, crossover_handles};
 use crate::editor::widgets::{fill_to, history_points, line, tag, KNOB_H, ROW_H};
-use crate::editor::{in_rect, theme};
 use crate::meters::SharedMeters;
 use egui::{
     pos2, vec2, Align2, Color32, CursorIcon, Id, Mesh, Pos2, Rect, RichText, Sense, Shape, Stroke,
@@ -58,41 +58,30 @@ fn band_param(p: &LacquerParams, bands: usize, i: usize) -> &FloatParam {
     }
 }
 
-pub fn draw(
-    ui: &mut Ui,
-    ctl: &mut Ctl,
-    p: &LacquerParams,
-    meters: &SharedMeters,
-    analysis: &mut Analysis,
-    history: &Histories,
-    state: &mut ImagerState,
-) {
+pub fn draw(ui: &mut Ui, cx: PanelCx, state: &mut ImagerState) {
+    let (ctl, p, meters, analysis, history) = (cx.ctl, cx.p, cx.meters, cx.analysis, cx.history);
     let area = ui.available_rect_before_wrap();
     let (header, body, knobs) = super::rows(area, ROW_H, KNOB_H);
     let bands = p.img.bands.value().clamp(1, 3) as usize;
 
-    in_rect(ui, header, |ui| {
-        ui.horizontal(|ui| {
-            title(ui, "Imager");
-            controls::toggle(ui, ctl, &p.img.enabled, "On");
-            ui.spacing_mut().combo_width = 48.0;
-            controls::choice(ui, ctl, &p.img.bands, "Bands");
-            controls::toggle(ui, ctl, &p.img.bass_mono, "Bass mono");
-            // Right to left: the drop-down goes first, its caption after it.
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.spacing_mut().combo_width = 64.0;
-                controls::choice(ui, ctl, &p.img.solo, "");
-                ui.label(
-                    RichText::new("Listen")
-                        .font(theme::small())
-                        .color(theme::TEXT_DIM),
-                );
-                ui.add_space(G);
-                ui.spacing_mut().item_spacing.x = G;
-                controls::toggle(ui, ctl, &p.img.swap, "Swap");
-                controls::toggle(ui, ctl, &p.img.invert_right, "Ø R");
-                controls::toggle(ui, ctl, &p.img.invert_left, "Ø L");
-            });
+    super::header(ui, ctl, header, "Imager", &p.img.enabled, |ui, ctl| {
+        ui.spacing_mut().combo_width = 48.0;
+        controls::choice(ui, ctl, &p.img.bands, "Bands");
+        controls::toggle(ui, ctl, &p.img.bass_mono, "Bass mono");
+        // Right to left: the drop-down goes first, its caption after it.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.spacing_mut().combo_width = 64.0;
+            controls::choice(ui, ctl, &p.img.solo, "");
+            ui.label(
+                RichText::new("Listen")
+                    .font(theme::small())
+                    .color(theme::TEXT_DIM),
+            );
+            ui.add_space(G);
+            ui.spacing_mut().item_spacing.x = G;
+            controls::toggle(ui, ctl, &p.img.swap, "Swap");
+            controls::toggle(ui, ctl, &p.img.invert_right, "Ø R");
+            controls::toggle(ui, ctl, &p.img.invert_left, "Ø L");
         });
     });
 
@@ -200,12 +189,7 @@ fn scope(ui: &mut Ui, analysis: &Analysis, rect: Rect, state: &mut ImagerState) 
         }
         painter.add(Shape::mesh(mesh));
     }
-    painter.rect_stroke(
-        rect,
-        2.0,
-        Stroke::new(1.0, theme::LINE),
-        egui::StrokeKind::Inside,
-    );
+    widgets::frame(&painter, rect);
 
     let button = Rect::from_min_size(
         pos2(rect.left() + 2.0 * G, rect.bottom() - 7.0 * G),
@@ -283,12 +267,7 @@ fn correlation(ui: &mut Ui, history: &Histories, meters: &SharedMeters, rect: Re
         "Correlation, 2 min".into(),
         theme::TEXT_DIM,
     );
-    painter.rect_stroke(
-        rect,
-        2.0,
-        Stroke::new(1.0, theme::LINE),
-        egui::StrokeKind::Inside,
-    );
+    widgets::frame(&painter, rect);
     let now = meters.output.correlation.load(Relaxed);
     let text = if now.is_finite() {
         format!("{now:+.2}")
@@ -437,29 +416,11 @@ fn band_strip(
     for (at, align, text, colour) in labels {
         tag(&painter, at, align, text, colour);
     }
-    painter.rect_stroke(
-        rect,
-        2.0,
-        Stroke::new(1.0, theme::LINE),
-        egui::StrokeKind::Inside,
-    );
+    widgets::frame(&painter, rect);
 
     // Handles last: they sit on top of the band areas.
-    let used = &crossovers[..bands - 1];
-    for (i, xo) in xo_params.iter().enumerate().take(bands - 1) {
-        let name = ctl.name(xo.as_ptr());
-        crossover_handle(
-            ui,
-            ctl,
-            &plot,
-            xo.as_ptr(),
-            crossover_bounds(used, i),
-            &name,
-            theme::ACCENT,
-            0.12,
-            &mut state.grab_dx,
-        );
-    }
+    let (xos, used) = (&xo_params[..bands - 1], &crossovers[..bands - 1]);
+    crossover_handles(ui, ctl, &plot, xos, used, 0.12, &mut state.grab_dx);
     if p.img.bass_mono.value() {
         crossover_handle(
             ui,

@@ -2,16 +2,13 @@
 //! level out as a line, gain reduction hanging from the top, the ceiling), a gain-reduction
 //! meter and the controls.
 
-use super::title;
-use crate::editor::controls::{self, Ctl};
-use crate::editor::history::Histories;
+use super::PanelCx;
+use crate::editor::controls::{self};
+use crate::editor::theme;
 use crate::editor::widgets::{
-    fmt_db, fmt_gr, gr_meter, knob_groups, readout, trace_values, LevelHistory, KNOB_H, ROW_H,
+    fmt_db, fmt_gr, knob_groups, labelled_gr_meter, trace_values, LevelHistory, KNOB_H, ROW_H,
 };
-use crate::editor::{in_rect, theme};
-use crate::meters::SharedMeters;
-use egui::{pos2, vec2, Rect, RichText, Ui};
-use lacquer_session::params::LacquerParams;
+use egui::{pos2, Rect, RichText, Ui};
 use std::sync::atomic::Ordering::Relaxed;
 
 const G: f32 = theme::GRID;
@@ -34,13 +31,8 @@ pub fn pre_limit(output: &[f32], gr: &[f32]) -> Vec<f32> {
         .collect()
 }
 
-pub fn draw(
-    ui: &mut Ui,
-    ctl: &mut Ctl,
-    p: &LacquerParams,
-    meters: &SharedMeters,
-    history: &Histories,
-) {
+pub fn draw(ui: &mut Ui, cx: PanelCx) {
+    let (ctl, p, meters, history) = (cx.ctl, cx.p, cx.meters, cx.history);
     let area = ui.available_rect_before_wrap();
     let (header, graphs, knobs) = super::rows(area, ROW_H, KNOB_H);
     let on = p.lim.enabled.value();
@@ -59,33 +51,29 @@ pub fn draw(
     let ceiling = p.chain_params().limiter.ceiling_db as f32;
     let held_by_target = ceiling < p.lim.ceiling.value() - 1e-3;
 
-    in_rect(ui, header, |ui| {
-        ui.horizontal(|ui| {
-            title(ui, "Limiter");
-            controls::toggle(ui, ctl, &p.lim.enabled, "On");
-            controls::toggle(ui, ctl, &p.lim.true_peak, "True peak");
-            controls::toggle(ui, ctl, &p.lim.auto_release, "Auto release");
-            controls::toggle(ui, ctl, &p.lim.band_limit, "Band limit").on_hover_text(
-                "Remove content above 0.47 fs first, so the true-peak ceiling holds on any \
+    super::header(ui, ctl, header, "Limiter", &p.lim.enabled, |ui, ctl| {
+        controls::toggle(ui, ctl, &p.lim.true_peak, "True peak");
+        controls::toggle(ui, ctl, &p.lim.auto_release, "Auto release");
+        controls::toggle(ui, ctl, &p.lim.band_limit, "Band limit").on_hover_text(
+            "Remove content above 0.47 fs first, so the true-peak ceiling holds on any \
                  material (energy near Nyquist is otherwise not seen)",
-            );
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let text = |s: String| RichText::new(s).font(theme::mono(theme::SMALL));
-                ui.label(text(format!("Max {}", fmt_gr(max_gr))).color(theme::GR))
-                    .on_hover_text("Deepest gain reduction in the history");
-                ui.label(text(format!("GR {}", fmt_gr(gr))).color(theme::GR));
-                let unit = if p.lim.true_peak.value() { "TP" } else { "" };
-                let r = ui.label(text(format!("Ceiling {}{unit}", fmt_db(ceiling))).color(
-                    if held_by_target {
-                        theme::WARN
-                    } else {
-                        theme::TEXT
-                    },
-                ));
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let text = |s: String| RichText::new(s).font(theme::mono(theme::SMALL));
+            ui.label(text(format!("Max {}", fmt_gr(max_gr))).color(theme::GR))
+                .on_hover_text("Deepest gain reduction in the history");
+            ui.label(text(format!("GR {}", fmt_gr(gr))).color(theme::GR));
+            let unit = if p.lim.true_peak.value() { "TP" } else { "" };
+            let r = ui.label(text(format!("Ceiling {}{unit}", fmt_db(ceiling))).color(
                 if held_by_target {
-                    r.on_hover_text("Held down by the delivery target's true-peak ceiling");
-                }
-            });
+                    theme::WARN
+                } else {
+                    theme::TEXT
+                },
+            ));
+            if held_by_target {
+                r.on_hover_text("Held down by the delivery target's true-peak ceiling");
+            }
         });
     });
 
@@ -108,14 +96,7 @@ pub fn draw(
         marker: Some(("Ceiling", ceiling)),
     }
     .draw(&painter, hist);
-    readout(
-        ui,
-        Rect::from_min_size(pos2(meter.left(), graphs.top()), vec2(meter_w, 3.5 * G)),
-        "GR".into(),
-        theme::TEXT_DIM,
-        egui::Align::Min,
-    );
-    gr_meter(&painter, meter, gr, GR_RANGE);
+    labelled_gr_meter(ui, &painter, meter, graphs.top(), gr, GR_RANGE);
 
     knob_groups(
         ui,

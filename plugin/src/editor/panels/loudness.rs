@@ -3,12 +3,10 @@
 //! do to this master: its target and ceiling, the gain its playback would apply, and whether
 //! the peaks exceed its ceiling.
 
-use super::title;
-use crate::editor::controls::Ctl;
+use super::{title, PanelCx};
 use crate::editor::history::{Histories, LOUDNESS_SECONDS};
 use crate::editor::widgets::{self, dashed_h, history_points, line, tag, ROW_H};
 use crate::editor::{in_rect, theme};
-use crate::meters::SharedMeters;
 use egui::{pos2, vec2, Align2, Color32, Rect, RichText, Stroke, Ui};
 use lacquer_dsp::targets::{DeliveryTarget, Normalization, TARGETS};
 use lacquer_session::params::LacquerParams;
@@ -67,13 +65,8 @@ fn note(t: &DeliveryTarget, integrated: Option<f32>) -> (String, Color32) {
     }
 }
 
-pub fn draw(
-    ui: &mut Ui,
-    _ctl: &mut Ctl,
-    p: &LacquerParams,
-    meters: &SharedMeters,
-    history: &Histories,
-) {
+pub fn draw(ui: &mut Ui, cx: PanelCx) {
+    let (p, meters, history) = (cx.p, cx.meters, cx.history);
     let area = ui.available_rect_before_wrap();
     let header = Rect::from_min_size(area.min, vec2(area.width(), ROW_H));
     let table_h = ROW * (TARGETS.len() + 1) as f32 + G;
@@ -207,12 +200,10 @@ fn history_plot(
             [pos2(rect.left(), y), pos2(rect.right(), y)],
             Stroke::new(1.0, theme::GRID_LINE),
         );
-        painter.text(
+        widgets::axis_label(
+            &painter,
             pos2(rect.right() - 2.0, y + 1.0),
-            Align2::RIGHT_TOP,
             format!("{db:.0}"),
-            theme::small(),
-            theme::TEXT_DIM,
         );
         db += 6.0;
     }
@@ -279,12 +270,7 @@ fn history_plot(
             ("Momentary", theme::PRE.gamma_multiply(1.6)),
         ],
     );
-    painter.rect_stroke(
-        rect,
-        2.0,
-        Stroke::new(1.0, theme::LINE),
-        egui::StrokeKind::Inside,
-    );
+    widgets::frame(&painter, rect);
 }
 
 fn platform_table(

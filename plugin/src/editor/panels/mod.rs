@@ -27,43 +27,27 @@ pub struct PanelStates {
     pub reference: reference::ReferenceState,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn draw(
-    ui: &mut Ui,
-    ctl: &mut Ctl,
-    panel: Panel,
-    params: &LacquerParams,
-    meters: &SharedMeters,
-    analysis: &mut Analysis,
-    history: &Histories,
-    states: &mut PanelStates,
-) {
+/// What every panel draws with: the controls' gesture state, the parameters, the meters, the
+/// spectrum analysis and the meters' histories.
+pub struct PanelCx<'a, 'c> {
+    pub ctl: &'a mut Ctl<'c>,
+    pub p: &'a LacquerParams,
+    pub meters: &'a SharedMeters,
+    pub analysis: &'a mut Analysis,
+    pub history: &'a Histories,
+}
+
+pub fn draw(ui: &mut Ui, panel: Panel, cx: PanelCx, states: &mut PanelStates) {
     match panel {
-        Panel::Eq => eq::draw(ui, ctl, params, meters, analysis, &mut states.eq),
-        Panel::Compressor => dynamics::draw(ui, ctl, params, meters, history),
-        Panel::Multiband => multiband::draw(
-            ui,
-            ctl,
-            params,
-            meters,
-            analysis,
-            history,
-            &mut states.multiband,
-        ),
-        Panel::Saturation => saturation::draw(ui, ctl, params),
-        Panel::Imager => imager::draw(
-            ui,
-            ctl,
-            params,
-            meters,
-            analysis,
-            history,
-            &mut states.imager,
-        ),
-        Panel::Limiter => limiter::draw(ui, ctl, params, meters, history),
-        Panel::Dither => dither::draw(ui, ctl, params),
-        Panel::Loudness => loudness::draw(ui, ctl, params, meters, history),
-        Panel::Reference => reference::draw(ui, ctl, params, meters, &mut states.reference),
+        Panel::Eq => eq::draw(ui, cx, &mut states.eq),
+        Panel::Compressor => dynamics::draw(ui, cx),
+        Panel::Multiband => multiband::draw(ui, cx, &mut states.multiband),
+        Panel::Saturation => saturation::draw(ui, cx),
+        Panel::Imager => imager::draw(ui, cx, &mut states.imager),
+        Panel::Limiter => limiter::draw(ui, cx),
+        Panel::Dither => dither::draw(ui, cx),
+        Panel::Loudness => loudness::draw(ui, cx),
+        Panel::Reference => reference::draw(ui, cx, &mut states.reference),
     }
 }
 
@@ -92,4 +76,23 @@ pub fn rows(
         pos2(area.right(), bottom.top() - gap),
     );
     (header, body, bottom)
+}
+
+/// A module panel's header row in `rect`: its title and On switch, then `rest` on the same
+/// row.
+pub fn header(
+    ui: &mut Ui,
+    ctl: &mut Ctl,
+    rect: egui::Rect,
+    name: &str,
+    on: &nice_plug::prelude::BoolParam,
+    rest: impl FnOnce(&mut Ui, &mut Ctl),
+) {
+    super::in_rect(ui, rect, |ui| {
+        ui.horizontal(|ui| {
+            title(ui, name);
+            super::controls::toggle(ui, ctl, on, "On");
+            rest(ui, ctl);
+        });
+    });
 }

@@ -2,14 +2,11 @@
 //! and right on the plot, each band's gain reduction over its range, and the bands' controls
 //! in columns under the plot.
 
-use super::title;
-use crate::editor::analysis::Analysis;
+use super::PanelCx;
 use crate::editor::controls::{self, Ctl};
-use crate::editor::history::Histories;
 use crate::editor::widgets::{self, FreqPlot};
-use crate::editor::widgets::{crossover_bounds, crossover_handle, fmt_gr, fmt_hz, ROW_H};
+use crate::editor::widgets::{crossover_handles, fmt_gr, fmt_hz, ROW_H};
 use crate::editor::{in_rect, theme};
-use crate::meters::SharedMeters;
 use egui::{pos2, vec2, Align2, Color32, Id, Rect, Response, RichText, Sense, Stroke, Ui};
 use lacquer_session::params::{LacquerParams, MB_BANDS};
 use nice_plug::prelude::{FloatParam, Param};
@@ -170,15 +167,8 @@ fn band_name(bands: usize, crossovers: &[f64; 3], i: usize) -> String {
     }
 }
 
-pub fn draw(
-    ui: &mut Ui,
-    ctl: &mut Ctl,
-    p: &LacquerParams,
-    meters: &SharedMeters,
-    analysis: &mut Analysis,
-    history: &Histories,
-    state: &mut MultibandState,
-) {
+pub fn draw(ui: &mut Ui, cx: PanelCx, state: &mut MultibandState) {
+    let (ctl, p, meters, analysis, history) = (cx.ctl, cx.p, cx.meters, cx.analysis, cx.history);
     let area = ui.available_rect_before_wrap();
     let header = Rect::from_min_size(area.min, vec2(area.width(), ROW_H));
     // Band heading, GR bar, five fields, the solo/mute/bypass row.
@@ -192,19 +182,15 @@ pub fn draw(
     let xo_params = [&p.mb.crossover_1, &p.mb.crossover_2, &p.mb.crossover_3];
     let on = p.mb.enabled.value();
 
-    in_rect(ui, header, |ui| {
-        ui.horizontal(|ui| {
-            title(ui, "Multiband");
-            controls::toggle(ui, ctl, &p.mb.enabled, "On");
-            ui.spacing_mut().combo_width = 56.0;
-            controls::choice(ui, ctl, &p.mb.bands, "Bands");
-            let w = 42.0 * G;
-            let field = Rect::from_min_size(
-                pos2(header.right() - w, header.center().y - FIELD_H / 2.0),
-                vec2(w, FIELD_H),
-            );
-            param_field(ui, ctl, &p.mb.lookahead, field, "Look-ahead", theme::ACCENT);
-        });
+    super::header(ui, ctl, header, "Multiband", &p.mb.enabled, |ui, ctl| {
+        ui.spacing_mut().combo_width = 56.0;
+        controls::choice(ui, ctl, &p.mb.bands, "Bands");
+        let w = 42.0 * G;
+        let field = Rect::from_min_size(
+            pos2(header.right() - w, header.center().y - FIELD_H / 2.0),
+            vec2(w, FIELD_H),
+        );
+        param_field(ui, ctl, &p.mb.lookahead, field, "Look-ahead", theme::ACCENT);
     });
 
     let plot = FreqPlot {
@@ -276,29 +262,10 @@ pub fn draw(
             theme::POST,
             true,
         );
-        painter.rect_stroke(
-            plot_rect,
-            2.0,
-            Stroke::new(1.0, theme::LINE),
-            egui::StrokeKind::Inside,
-        );
+        widgets::frame(&painter, plot_rect);
     }
-    let used = &crossovers[..bands - 1];
-    for (i, xo) in xo_params.iter().enumerate().take(bands - 1) {
-        let bounds = crossover_bounds(used, i);
-        let name = ctl.name(xo.as_ptr());
-        crossover_handle(
-            ui,
-            ctl,
-            &plot,
-            xo.as_ptr(),
-            bounds,
-            &name,
-            theme::ACCENT,
-            0.1,
-            &mut state.grab_dx,
-        );
-    }
+    let (xos, used) = (&xo_params[..bands - 1], &crossovers[..bands - 1]);
+    crossover_handles(ui, ctl, &plot, xos, used, 0.1, &mut state.grab_dx);
 
     // One column per band, equal widths.
     let gap = 2.0 * G;
@@ -416,6 +383,7 @@ mod tests {
     use super::*;
     use crate::editor::analysis::{F_MAX, F_MIN};
     use crate::editor::test_host::{assert_tidy, centre, drag, harness, set_plain, small};
+    use crate::editor::widgets::crossover_bounds;
     use crate::editor::Panel;
     use egui_kittest::kittest::Queryable;
 

@@ -11,7 +11,7 @@
 //! The A/B switch is a host parameter (automatable); the backquote key toggles it anywhere in
 //! the editor, and the strip's Reference chip shows and switches it.
 
-use super::title;
+use super::{title, PanelCx};
 use crate::editor::analysis::Analysis;
 use crate::editor::controls::{self, Ctl};
 use crate::editor::widgets::FreqPlot;
@@ -140,13 +140,8 @@ fn fit(ui: &Ui, text: &str, font: &FontId, width: f32) -> String {
     chars[..lo].iter().collect::<String>() + "..."
 }
 
-pub fn draw(
-    ui: &mut Ui,
-    ctl: &mut Ctl,
-    p: &LacquerParams,
-    meters: &SharedMeters,
-    state: &mut ReferenceState,
-) {
+pub fn draw(ui: &mut Ui, cx: PanelCx, state: &mut ReferenceState) {
+    let PanelCx { ctl, p, meters, .. } = cx;
     let area = ui.available_rect_before_wrap();
     let header = Rect::from_min_size(area.min, vec2(area.width(), 8.0 * G));
     let controls_row = Rect::from_min_size(

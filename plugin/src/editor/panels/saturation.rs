@@ -1,11 +1,11 @@
 //! Saturation: curve, drive, mix and oversampling.
 
-use super::title;
-use crate::editor::controls::{self, Ctl};
+use super::{title, PanelCx};
+use crate::editor::controls::{self};
 use egui::Ui;
-use lacquer_session::params::LacquerParams;
 
-pub fn draw(ui: &mut Ui, ctl: &mut Ctl, p: &LacquerParams) {
+pub fn draw(ui: &mut Ui, cx: PanelCx) {
+    let PanelCx { ctl, p, .. } = cx;
     title(ui, "Saturation");
     ui.horizontal(|ui| {
         controls::toggle(ui, ctl, &p.sat.enabled, "On");

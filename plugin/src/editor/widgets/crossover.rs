@@ -2,6 +2,7 @@
 //! neighbours (multiband and imager bands).
 
 use super::*;
+use nice_plug::prelude::Param;
 
 /// Crossovers keep at least this far apart (octaves) so no band closes up.
 pub const MIN_GAP_OCTAVES: f64 = 1.0 / 3.0;
@@ -101,4 +102,32 @@ pub fn crossover_handle(
     let value = ctl.plain(p) as f64;
     r.widget_info(|| egui::WidgetInfo::slider(true, value, label));
     r.on_hover_text(format!("{label}: {}\nDrag left or right", fmt_hz(value)))
+}
+
+/// One `crossover_handle` per crossover of `params` (in the accent colour), each kept apart
+/// from its neighbours at `used` (their frequencies, Hz).
+pub fn crossover_handles(
+    ui: &mut Ui,
+    ctl: &mut Ctl,
+    plot: &FreqPlot,
+    params: &[&FloatParam],
+    used: &[f64],
+    grip_at: f32,
+    grab_dx: &mut f32,
+) {
+    for (i, xo) in params.iter().enumerate() {
+        let name = ctl.name(xo.as_ptr());
+        let bounds = crossover_bounds(used, i);
+        crossover_handle(
+            ui,
+            ctl,
+            plot,
+            xo.as_ptr(),
+            bounds,
+            &name,
+            theme::ACCENT,
+            grip_at,
+            grab_dx,
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! Plot axes shared by the panels: log frequency (10 Hz - 30 kHz) and dB, with a grid.
 
+use super::grid_line;
 use crate::editor::analysis::{F_MAX, F_MIN};
 use crate::editor::theme;
 use egui::{pos2, Painter, Pos2, Rect, Stroke};
@@ -77,17 +78,7 @@ impl FreqPlot {
         let mut db = (self.db_min / db_step).ceil() * db_step;
         while db <= self.db_max {
             let y = self.y_of(db);
-            painter.line_segment(
-                [pos2(self.rect.left(), y), pos2(self.rect.right(), y)],
-                Stroke::new(
-                    1.0,
-                    if db == 0.0 {
-                        theme::LINE
-                    } else {
-                        theme::GRID_LINE
-                    },
-                ),
-            );
+            grid_line(painter, self.rect.left()..=self.rect.right(), y, db == 0.0);
             painter.text(
                 pos2(self.rect.right() - 2.0, y),
                 egui::Align2::RIGHT_BOTTOM,

@@ -91,25 +91,9 @@ pub fn history_grid(painter: &Painter, axis: &LevelAxis, step: f32, capacity: us
     let mut db = (axis.lo / step).ceil() * step;
     while db <= axis.hi + 1e-3 {
         let y = axis.y(db);
-        painter.line_segment(
-            [pos2(r.left(), y), pos2(r.right(), y)],
-            Stroke::new(
-                1.0,
-                if db == 0.0 {
-                    theme::LINE
-                } else {
-                    theme::GRID_LINE
-                },
-            ),
-        );
+        grid_line(painter, r.left()..=r.right(), y, db == 0.0);
         if db > axis.lo + 1e-3 {
-            painter.text(
-                pos2(r.right() - 3.0, y + 1.0),
-                Align2::RIGHT_TOP,
-                format!("{db:.0}"),
-                theme::small(),
-                theme::TEXT_DIM,
-            );
+            axis_label(painter, pos2(r.right() - 3.0, y + 1.0), format!("{db:.0}"));
         }
         db += step;
     }
@@ -177,12 +161,7 @@ impl LevelHistory<'_> {
                 ("Gain reduction", theme::GR),
             ],
         );
-        painter.rect_stroke(
-            rect,
-            2.0,
-            Stroke::new(1.0, theme::LINE),
-            egui::StrokeKind::Inside,
-        );
+        frame(&painter, rect);
     }
 }
 

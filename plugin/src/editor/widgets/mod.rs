@@ -134,3 +134,45 @@ pub fn fmt_db(v: f32) -> String {
         "– dB".into()
     }
 }
+
+/// The thin outline every plot and meter sits in.
+pub fn frame(painter: &Painter, rect: Rect) {
+    painter.rect_stroke(
+        rect,
+        2.0,
+        Stroke::new(1.0, theme::LINE),
+        egui::StrokeKind::Inside,
+    );
+}
+
+/// A scale's number at the right of its grid line.
+pub fn axis_label(painter: &Painter, at: Pos2, text: String) {
+    painter.text(at, Align2::RIGHT_TOP, text, theme::small(), theme::TEXT_DIM);
+}
+
+/// A horizontal grid line across `x` at `y`; the reference line (0 dB) stands out.
+pub fn grid_line(painter: &Painter, x: std::ops::RangeInclusive<f32>, y: f32, reference: bool) {
+    let colour = if reference {
+        theme::LINE
+    } else {
+        theme::GRID_LINE
+    };
+    painter.line_segment(
+        [pos2(*x.start(), y), pos2(*x.end(), y)],
+        Stroke::new(1.0, colour),
+    );
+}
+
+/// `gr_meter` in `meter`, with its "GR" title at `title_top` above it.
+pub fn labelled_gr_meter(
+    ui: &mut Ui,
+    painter: &Painter,
+    meter: Rect,
+    title_top: f32,
+    gr: f32,
+    range: f32,
+) {
+    let title = Rect::from_min_size(pos2(meter.left(), title_top), vec2(meter.width(), 3.5 * G));
+    readout(ui, title, "GR".into(), theme::TEXT_DIM, egui::Align::Min);
+    gr_meter(painter, meter, gr, range);
+}
