@@ -14,6 +14,7 @@ pub mod gain;
 pub mod imager;
 pub mod loudness;
 pub mod meter;
+pub mod phase;
 pub mod saturation;
 pub mod stage;
 pub mod targets;
