@@ -6,6 +6,7 @@
 //! logs or does I/O, so every kernel runs in a bare `#[test]` and on a real-time audio thread.
 
 pub mod chain;
+pub mod declick;
 pub mod dither;
 pub mod dynamics;
 pub mod eq;
