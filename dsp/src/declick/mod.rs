@@ -202,9 +202,16 @@ fn repair_channel(ch: &mut Channel, s: &mut Scratch, from: u64, k: f64, width: u
     repairs as u64
 }
 
-/// Forward (from the past) and backward (from the future) prediction errors of `s.x`.
+/// Where detection looks: bursts start in the segment and run at most `MAX_BURST` on, and
+/// each look reaches one sample either side.
+const DETECT: std::ops::Range<usize> = FIT_PAST - 1..FIT_PAST + HOP + MAX_BURST + 2;
+// A repair ending at the detection's end still has the model's context in the window.
+const _: () = assert!(DETECT.end + ORDER <= WINDOW && DETECT.start >= ORDER);
+
+/// Forward (from the past) and backward (from the future) prediction errors of `s.x` where
+/// detection looks.
 fn residuals(s: &mut Scratch) {
-    for n in ORDER..WINDOW - ORDER {
+    for n in DETECT {
         let (mut f, mut b) = (0.0, 0.0);
         for k in 0..=ORDER {
             f += s.c[k] * s.x[n - k];
@@ -215,9 +222,10 @@ fn residuals(s: &mut Scratch) {
     }
 }
 
-/// The forward error's robust standard deviation (median absolute value / 0.6745).
+/// The forward error's robust standard deviation (median absolute value / 0.6745) where
+/// detection looks.
 fn robust_scale(s: &mut Scratch) -> f64 {
-    let span = ORDER..WINDOW - ORDER;
+    let span = DETECT;
     let m = &mut s.magnitude[..span.len()];
     for (o, f) in m.iter_mut().zip(&s.forward[span]) {
         *o = f.abs();
@@ -241,7 +249,7 @@ fn repair_pass(s: &mut Scratch, limit: f64, width: usize, budget: usize) -> (usi
     let suspect = |s: &Scratch, n: usize| s.mask[n] || detected(s, n);
     let (mut found, mut new) = (0, 0);
     let mut n = FIT_PAST;
-    let last = WINDOW - 2 * ORDER - MARGIN - 1;
+    let last = DETECT.end - 1;
     while n < FIT_PAST + HOP && found < budget {
         if !suspect(s, n) {
             n += 1;
