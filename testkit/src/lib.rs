@@ -2,6 +2,7 @@
 //! bundles in `lacquer-tests`): deterministic test signals, and reference measurements of a
 //! deliberately different design from the product's, so a shared bug cannot hide in both.
 
+pub mod clicks;
 pub mod measure;
 pub mod reference;
 pub mod signal;
