@@ -17,6 +17,7 @@
 
 use crate::util::fade::Fade;
 use crate::util::one_pole::one_pole_coef;
+use crate::util::range::{check_range, clamp_or, sample_rate_or_default};
 use crate::util::smooth::Smoother;
 use crate::Stage;
 use std::f64::consts::PI;
@@ -26,10 +27,6 @@ pub const MIN_FREQ_HZ: f64 = 20.0;
 pub const MAX_FREQ_HZ: f64 = 5_000.0;
 /// The DC blocker's corner: -3 dB here, under 0.1 dB lost at 40 Hz.
 pub const DC_CUTOFF_HZ: f64 = 5.0;
-/// Rotation glide time constant: a moving rotation never clicks.
-const ROTATION_SMOOTHING_MS: f64 = 20.0;
-/// DC removal on/off cross-fade.
-const DC_FADE_MS: f64 = 10.0;
 /// Frames processed at a time with stack scratch.
 const CHUNK: usize = 64;
 
@@ -56,28 +53,28 @@ impl Default for PhaseParams {
 
 impl PhaseParams {
     pub fn validate(&self) -> Result<(), String> {
-        if !(0.0..=MAX_ROTATION_DEG).contains(&self.rotation_deg) {
-            return Err(format!(
-                "phase rotation must be 0..180 degrees, got {}",
-                self.rotation_deg
-            ));
-        }
-        if !(MIN_FREQ_HZ..=MAX_FREQ_HZ).contains(&self.freq_hz) {
-            return Err(format!(
-                "phase rotation frequency must be 20..5000 Hz, got {}",
-                self.freq_hz
-            ));
-        }
-        Ok(())
+        check_range(
+            "phase rotation",
+            self.rotation_deg,
+            0.0,
+            MAX_ROTATION_DEG,
+            "degrees",
+        )?;
+        check_range(
+            "phase rotation frequency",
+            self.freq_hz,
+            MIN_FREQ_HZ,
+            MAX_FREQ_HZ,
+            "Hz",
+        )
     }
 
     /// The same settings within range (NaN goes to the default).
     pub fn clamped(&self) -> Self {
         let d = Self::default();
-        let or = |v: f64, def: f64| if v.is_finite() { v } else { def };
         Self {
-            rotation_deg: or(self.rotation_deg, d.rotation_deg).clamp(0.0, MAX_ROTATION_DEG),
-            freq_hz: or(self.freq_hz, d.freq_hz).clamp(MIN_FREQ_HZ, MAX_FREQ_HZ),
+            rotation_deg: clamp_or(self.rotation_deg, 0.0, MAX_ROTATION_DEG, d.rotation_deg),
+            freq_hz: clamp_or(self.freq_hz, MIN_FREQ_HZ, MAX_FREQ_HZ, d.freq_hz),
             dc_removal: self.dc_removal,
         }
     }
@@ -149,14 +146,20 @@ impl DcBlocker {
     }
 }
 
+/// The DC blockers of both channels, their pole and the on/off cross-fade.
+struct DcRemoval {
+    blockers: [DcBlocker; 2],
+    pole: f64,
+    fade: Fade,
+}
+
 pub struct PhaseRotator {
     sample_rate: f64,
     params: PhaseParams,
+    /// The all-pass coefficient, gliding (20 ms) so a moving rotation never clicks.
     coef: Smoother,
     rotator: [Allpass; 2],
-    dc: [DcBlocker; 2],
-    dc_pole: f64,
-    dc_fade: Fade,
+    dc: DcRemoval,
 }
 
 impl PhaseRotator {
@@ -199,12 +202,12 @@ impl PhaseRotator {
     }
 
     fn remove_dc(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let r = self.dc_pole;
-        if self.dc_fade.is_off() {
+        let r = self.dc.pole;
+        if self.dc.fade.is_off() {
             // Keep the blocker running so switching it on does not start with a step.
             for (&l, &rr) in left.iter().zip(right.iter()) {
-                self.dc[0].tick(r, l as f64);
-                self.dc[1].tick(r, rr as f64);
+                self.dc.blockers[0].tick(r, l as f64);
+                self.dc.blockers[1].tick(r, rr as f64);
             }
             return;
         }
@@ -212,13 +215,13 @@ impl PhaseRotator {
         let mut done = 0;
         while done < left.len() {
             let n = (left.len() - done).min(CHUNK);
-            self.dc_fade.fill(&mut mix[..n]);
+            self.dc.fade.fill(&mut mix[..n]);
             let (l, rr) = (&mut left[done..done + n], &mut right[done..done + n]);
             for i in 0..n {
                 let (x, y) = (l[i] as f64, rr[i] as f64);
                 let g = mix[i] as f64;
-                l[i] = (x + g * (self.dc[0].tick(r, x) - x)) as f32;
-                rr[i] = (y + g * (self.dc[1].tick(r, y) - y)) as f32;
+                l[i] = (x + g * (self.dc.blockers[0].tick(r, x) - x)) as f32;
+                rr[i] = (y + g * (self.dc.blockers[1].tick(r, y) - y)) as f32;
             }
             done += n;
         }
@@ -229,16 +232,19 @@ impl Stage for PhaseRotator {
     type Params = PhaseParams;
 
     fn new(sample_rate: f64, params: &PhaseParams) -> Self {
+        let sample_rate = sample_rate_or_default(sample_rate);
         let p = params.clamped();
         let a = allpass_coef(p.rotation_deg, p.freq_hz, sample_rate);
         Self {
             sample_rate,
             params: p,
-            coef: Smoother::new(a, one_pole_coef(ROTATION_SMOOTHING_MS, sample_rate)),
+            coef: Smoother::new(a, one_pole_coef(20.0, sample_rate)),
             rotator: [Allpass::default(); 2],
-            dc: [DcBlocker::default(); 2],
-            dc_pole: (-2.0 * PI * DC_CUTOFF_HZ / sample_rate).exp(),
-            dc_fade: Fade::new(p.dc_removal, sample_rate, DC_FADE_MS),
+            dc: DcRemoval {
+                blockers: [DcBlocker::default(); 2],
+                pole: (-2.0 * PI * DC_CUTOFF_HZ / sample_rate).exp(),
+                fade: Fade::new(p.dc_removal, sample_rate, 10.0),
+            },
         }
     }
 
@@ -246,14 +252,14 @@ impl Stage for PhaseRotator {
         let p = params.clamped();
         self.params = p;
         self.coef.target = allpass_coef(p.rotation_deg, p.freq_hz, self.sample_rate);
-        self.dc_fade.set(p.dc_removal);
+        self.dc.fade.set(p.dc_removal);
     }
 
     fn reset(&mut self) {
         self.rotator = [Allpass::default(); 2];
-        self.dc = [DcBlocker::default(); 2];
+        self.dc.blockers = [DcBlocker::default(); 2];
         self.coef.snap();
-        self.dc_fade.snap();
+        self.dc.fade.snap();
     }
 
     fn process(&mut self, left: &mut [f32], right: &mut [f32]) {

@@ -18,6 +18,12 @@ pub fn sine_amplitude(x: &[f32], rate: f64, freq: f64) -> f64 {
 
 /// `sine_amplitude` of `x`, whose first sample is sample `first` of the tone's time line.
 pub fn sine_amplitude_from(x: &[f32], first: usize, rate: f64, freq: f64) -> f64 {
+    sine_fit(x, first, rate, freq).0
+}
+
+/// Amplitude and phase (degrees, of a sine starting at phase 0 at sample 0) of the sine at
+/// `freq` in `x`, whose first sample is sample `first` of the tone's time line.
+pub fn sine_fit(x: &[f32], first: usize, rate: f64, freq: f64) -> (f64, f64) {
     let (mut ss, mut sc, mut cc, mut ys, mut yc) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for (i, &y) in x.iter().enumerate() {
         let (s, c) = (TAU * freq * (first + i) as f64 / rate).sin_cos();
@@ -29,5 +35,5 @@ pub fn sine_amplitude_from(x: &[f32], first: usize, rate: f64, freq: f64) -> f64
     }
     let det = ss * cc - sc * sc;
     let (a, b) = ((ys * cc - yc * sc) / det, (yc * ss - ys * sc) / det);
-    (a * a + b * b).sqrt()
+    ((a * a + b * b).sqrt(), b.atan2(a).to_degrees())
 }

@@ -20,6 +20,7 @@
 
 mod ar;
 
+use crate::util::range::{check_range, clamp_or, sample_rate_or_default};
 use crate::Stage;
 
 /// Model order: enough poles for the partials of dense music in 0.7 ms at 44.1 kHz.
@@ -68,28 +69,27 @@ impl Default for DeclickParams {
 
 impl DeclickParams {
     pub fn validate(&self) -> Result<(), String> {
-        if !(0.0..=100.0).contains(&self.sensitivity) {
-            return Err(format!(
-                "de-click sensitivity must be 0..100, got {}",
-                self.sensitivity
-            ));
-        }
-        if !(MIN_WIDTH_MS..=MAX_WIDTH_MS).contains(&self.max_width_ms) {
-            return Err(format!(
-                "de-click width limit must be {MIN_WIDTH_MS}..{MAX_WIDTH_MS} ms, got {}",
-                self.max_width_ms
-            ));
-        }
-        Ok(())
+        check_range("de-click sensitivity", self.sensitivity, 0.0, 100.0, "")?;
+        check_range(
+            "de-click width limit",
+            self.max_width_ms,
+            MIN_WIDTH_MS,
+            MAX_WIDTH_MS,
+            "ms",
+        )
     }
 
     /// The same settings within range (NaN goes to the default).
     pub fn clamped(&self) -> Self {
         let d = Self::default();
-        let or = |v: f64, def: f64| if v.is_finite() { v } else { def };
         Self {
-            sensitivity: or(self.sensitivity, d.sensitivity).clamp(0.0, 100.0),
-            max_width_ms: or(self.max_width_ms, d.max_width_ms).clamp(MIN_WIDTH_MS, MAX_WIDTH_MS),
+            sensitivity: clamp_or(self.sensitivity, 0.0, 100.0, d.sensitivity),
+            max_width_ms: clamp_or(
+                self.max_width_ms,
+                MIN_WIDTH_MS,
+                MAX_WIDTH_MS,
+                d.max_width_ms,
+            ),
             clicks_only: self.clicks_only,
         }
     }
@@ -318,6 +318,7 @@ impl Stage for Declicker {
     type Params = DeclickParams;
 
     fn new(sample_rate: f64, params: &DeclickParams) -> Self {
+        let sample_rate = sample_rate_or_default(sample_rate);
         let channel = || Channel {
             input: vec![0.0; RING].into_boxed_slice(),
             repaired: vec![0.0; RING].into_boxed_slice(),

@@ -1,5 +1,5 @@
 use super::*;
-use lacquer_testkit::measure::sine_amplitude_from;
+use lacquer_testkit::measure::{sine_amplitude_from, sine_fit};
 use lacquer_testkit::signal::{tone, white};
 use std::f64::consts::TAU;
 
@@ -14,20 +14,8 @@ fn rotator(rotation_deg: f64, freq_hz: f64) -> PhaseRotator {
     PhaseRotator::new(RATE, &p)
 }
 
-/// Amplitude and phase of the sine at `freq` in `x` from sample `first`, by least squares.
 fn amp_phase(x: &[f32], first: usize, freq: f64) -> (f64, f64) {
-    let (mut ss, mut sc, mut cc, mut ys, mut yc) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for (i, &y) in x.iter().enumerate() {
-        let (s, c) = (TAU * freq * (first + i) as f64 / RATE).sin_cos();
-        ss += s * s;
-        sc += s * c;
-        cc += c * c;
-        ys += y as f64 * s;
-        yc += y as f64 * c;
-    }
-    let det = ss * cc - sc * sc;
-    let (a, b) = ((ys * cc - yc * sc) / det, (yc * ss - ys * sc) / det);
-    ((a * a + b * b).sqrt(), b.atan2(a).to_degrees())
+    sine_fit(x, first, RATE, freq)
 }
 
 fn log_freqs(n: usize) -> Vec<f64> {
