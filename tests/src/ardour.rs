@@ -53,6 +53,29 @@ fn run_ardour(tag: &str, env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// Ardour 7.3 itself aborts in headless export now and then, with no plugin on the bus at all
+/// (`run.sh --plugin none`: 6 of 10 runs here on a 2-core machine, "free(): invalid size" or
+/// "double free or corruption" in the create phase). Such an abort (glibc's SIGABRT or a
+/// SIGSEGV) is run again, up to `ATTEMPTS` times, and every one is printed; anything else
+/// (a Lua error, a failed check, a wrong export) fails at once. A heap corruption of
+/// Lacquer's own that aborts on every run still fails this test.
+fn run_ardour_past_its_own_aborts(tag: &str) -> Run {
+    const ATTEMPTS: usize = 6;
+    let mut aborts = 0;
+    loop {
+        let run = run_ardour(tag, &[]);
+        let aborted = run.log.contains("(exit 134)") || run.log.contains("(exit 139)");
+        if run.code == Some(0) || !aborted || aborts + 1 == ATTEMPTS {
+            println!("Ardour aborted {aborts} time(s) before this run");
+            return run;
+        }
+        aborts += 1;
+        let last = run.log.lines().last().unwrap_or_default();
+        println!("Ardour aborted (attempt {aborts} of {ATTEMPTS}): {last}");
+        std::fs::remove_dir_all(&run.work).ok();
+    }
+}
+
 fn read_stereo(path: &Path) -> (Vec<f32>, Vec<f32>) {
     let mut r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     let spec = r.spec();
@@ -93,7 +116,7 @@ fn integrated(l: &[f32], r: &[f32]) -> f64 {
 
 #[test]
 fn ardour_exports_reloads_and_holds_the_ceiling() {
-    let run = run_ardour("session", &[]);
+    let run = run_ardour_past_its_own_aborts("session");
     println!("{}", run.log);
     assert_eq!(run.code, Some(0), "the Ardour session failed:\n{}", run.log);
     let out = run.work.join("out");
