@@ -163,11 +163,6 @@ pub struct PhaseRotator {
 }
 
 impl PhaseRotator {
-    /// The all-pass coefficient now (gliding toward the set rotation).
-    pub fn coefficient(&self) -> f64 {
-        self.coef.value
-    }
-
     /// Group delay the rotator adds at its set frequency, samples.
     pub fn group_delay_at_set_frequency(&self) -> f64 {
         group_delay_samples(self.coef.target, self.params.freq_hz, self.sample_rate)

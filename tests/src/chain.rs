@@ -206,13 +206,6 @@ fn null_test_holds_in_every_mode_combination() {
     println!("worst null error over every combination: {worst_db:.1} dBFS");
 }
 
-/// nice-plug's CLAP state stream: the JSON state behind its length (u64, little endian).
-fn clap_state(json: &[u8]) -> Vec<u8> {
-    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
-    bytes.extend_from_slice(json);
-    bytes
-}
-
 fn preset_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../presets")
 }
@@ -226,7 +219,7 @@ fn factory_presets_load_through_the_host_and_play() {
     let mut count = 0;
     for entry in std::fs::read_dir(preset_dir()).expect("presets/") {
         let path = entry.unwrap().path();
-        let bytes = clap_state(&std::fs::read(&path).unwrap());
+        let bytes = crate::host::clap_state(&std::fs::read(&path).unwrap());
         let mut host = Host::new();
         host.load_state(&bytes)
             .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
@@ -257,7 +250,7 @@ fn a_future_state_loads_safe_defaults() {
     let mut state: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     state["version"] = "9.0.0".into();
     state["fields"]["state_format"] = "7".into();
-    let future = clap_state(&serde_json::to_vec(&state).unwrap());
+    let future = crate::host::clap_state(&serde_json::to_vec(&state).unwrap());
 
     let mut defaults = Host::new();
     let mut host = Host::new();
@@ -418,17 +411,17 @@ fn random_automation_of_every_parameter_never_clicks() {
 fn settings_ab_slots_survive_a_project_reload() {
     let mut host = Host::active(48_000.0, 512);
     let saved = host.save_state();
-    let mut state: serde_json::Value = serde_json::from_slice(&saved[8..]).unwrap();
+    let mut state: serde_json::Value = crate::host::state_json(&saved);
     // Slot B plays; A holds a 6 dB limiter drive (the fields are strings of JSON, as nice-plug
     // persists them).
     state["fields"]["ab"] = serde_json::Value::String(
         r#"{"active":"B","inactive":{"lim_drive":{"f32":6.0}}}"#.to_string(),
     );
-    let bytes = clap_state(&serde_json::to_vec(&state).unwrap());
+    let bytes = crate::host::clap_state(&serde_json::to_vec(&state).unwrap());
     let mut reopened = Host::active(48_000.0, 512);
     reopened.load_state(&bytes).unwrap();
     let again = reopened.save_state();
-    let back: serde_json::Value = serde_json::from_slice(&again[8..]).unwrap();
+    let back: serde_json::Value = crate::host::state_json(&again);
     let ab: serde_json::Value =
         serde_json::from_str(back["fields"]["ab"].as_str().expect("ab field saved")).unwrap();
     println!("A/B store after reload: {ab}");

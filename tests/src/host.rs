@@ -42,6 +42,23 @@ pub fn vst3_path() -> PathBuf {
 }
 
 /// The loaded CLAP entry, shared by every test in the process (as a DAW shares one library).
+/// nice-plug's CLAP state stream: the JSON state behind its length (u64, little endian).
+pub fn clap_state(json: &[u8]) -> Vec<u8> {
+    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(json);
+    bytes
+}
+
+/// The JSON state inside a CLAP state stream (its length checked).
+pub fn state_json(stream: &[u8]) -> serde_json::Value {
+    let (len, json) = stream.split_at(8);
+    assert_eq!(
+        u64::from_le_bytes(len.try_into().unwrap()) as usize,
+        json.len()
+    );
+    serde_json::from_slice(json).expect("the state is JSON")
+}
+
 pub fn entry() -> &'static PluginEntry {
     static ENTRY: OnceLock<PluginEntry> = OnceLock::new();
     ENTRY.get_or_init(|| {

@@ -23,16 +23,9 @@ fn test_dir(name: &str) -> PathBuf {
     d
 }
 
-/// nice-plug's CLAP state stream: the JSON state behind its length (u64, little endian).
-fn clap_state(json: &[u8]) -> Vec<u8> {
-    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
-    bytes.extend_from_slice(json);
-    bytes
-}
-
 fn state_json(host: &mut Host) -> Value {
     let saved = host.save_state();
-    serde_json::from_slice(&saved[8..]).unwrap()
+    crate::host::state_json(&saved)
 }
 
 /// The host's current state with the reference slots and some parameters replaced.
@@ -42,7 +35,7 @@ fn state_with(host: &mut Host, slots: Value, params: &[(&str, Value)]) -> Vec<u8
     for (id, v) in params {
         state["params"][*id] = v.clone();
     }
-    clap_state(&serde_json::to_vec(&state).unwrap())
+    crate::host::clap_state(&serde_json::to_vec(&state).unwrap())
 }
 
 fn references(host: &mut Host) -> Value {
@@ -820,7 +813,7 @@ fn match_eq_brings_the_master_within_1_db_of_the_reference() {
     state["params"]["ref_match_learn"] = json!({ "bool": false });
     state["params"]["ref_match_amt"] = json!({ "f32": 0.0 });
     state["params"]["ref_width_amt"] = json!({ "f32": 0.0 });
-    let saved = clap_state(&serde_json::to_vec(&state).unwrap());
+    let saved = crate::host::clap_state(&serde_json::to_vec(&state).unwrap());
     let mut with_curve = Host::active(RATE, 1024);
     with_curve.load_state(&saved).unwrap();
     wait_settled(&mut with_curve, Duration::from_secs(30), |_| {});

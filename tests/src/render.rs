@@ -75,18 +75,8 @@ fn p(path: &Path) -> &str {
 }
 
 fn write_f32(path: &Path, rate: u32, x: &Stereo) {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for (l, r) in x.left.iter().zip(&x.right) {
-        w.write_sample(*l).unwrap();
-        w.write_sample(*r).unwrap();
-    }
-    w.finalize().unwrap();
+    let sample = |n: usize, c: usize| if c == 0 { x.left[n] } else { x.right[n] };
+    crate::wav::write(path, rate, 2, x.len(), crate::wav::Format::F32, sample);
 }
 
 /// Any WAV as float samples (integers scaled by 2^(bits-1)), with its spec.
@@ -152,8 +142,7 @@ fn a_render_equals_the_clap_bit_for_bit_latency_compensated_with_its_tail() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../presets/Loud Modern.json"),
     )
     .unwrap();
-    let mut stream = (preset.len() as u64).to_le_bytes().to_vec();
-    stream.extend_from_slice(&preset);
+    let stream = crate::host::clap_state(&preset);
     let mut host = Host::new();
     host.load_state(&stream).expect("preset loads");
     let mode = text(&mut host, "EQ Phase Mode", "Linear Phase (medium latency)");

@@ -7,30 +7,13 @@
 //! `LACQUER_BUNDLE_DIR=<old test-bundled> LACQUER_WRITE_STATE_FIXTURE=1 cargo test ...
 //! write_state_fixture -- --ignored`.
 
-use crate::host::Host;
+use crate::host::{clap_state, state_json, Host};
 use clack_extensions::params::ParamInfoFlags;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/state-159f083")
-}
-
-/// The CLAP stream holds the JSON after its length as 8 little-endian bytes.
-fn json_of(stream: &[u8]) -> Value {
-    let (len, json) = stream.split_at(8);
-    assert_eq!(
-        u64::from_le_bytes(len.try_into().unwrap()) as usize,
-        json.len()
-    );
-    serde_json::from_slice(json).expect("the state is JSON")
-}
-
-fn stream_of(state: &Value) -> Vec<u8> {
-    let json = serde_json::to_vec(state).unwrap();
-    let mut stream = (json.len() as u64).to_le_bytes().to_vec();
-    stream.extend_from_slice(&json);
-    stream
 }
 
 /// A value off the default for parameter `k`, spread over its range (stepped ones on a step).
@@ -70,7 +53,7 @@ fn write_state_fixture() {
         .collect();
     host.flush_inactive(&changes);
     // The persisted fields too: a window size and a reference slot.
-    let mut state: Value = json_of(&host.save_state());
+    let mut state: Value = state_json(&host.save_state());
     let fields = state["fields"].as_object_mut().expect("fields");
     fields.insert(
         "editor_view".into(),
@@ -83,7 +66,7 @@ fn write_state_fixture() {
     fields.insert("references".into(), Value::String(refs.to_string()));
     let mut saved = Host::new();
     saved
-        .load_state(&stream_of(&state))
+        .load_state(&clap_state(&serde_json::to_vec(&state).unwrap()))
         .expect("the old build loads the edited state");
     let bytes = saved.save_state();
     // The values as a fresh instance of the old build reads them back: the same path the
@@ -152,8 +135,8 @@ fn a_state_saved_by_159f083_loads_identically() {
         "only {moved} parameters off their default: the fixture proves little"
     );
     // Every plain value saved comes back, by its string ID.
-    let old_state = json_of(&bytes);
-    let new_state = json_of(&host.save_state());
+    let old_state = state_json(&bytes);
+    let new_state = state_json(&host.save_state());
     let saved = old_state["params"].as_object().expect("params");
     assert!(saved.len() > 200);
     for (id, value) in saved {

@@ -128,6 +128,9 @@ struct Scratch {
 pub struct Declicker {
     sample_rate: f64,
     params: DeclickParams,
+    /// From the parameters: detection threshold (robust sigmas) and widest click (samples).
+    threshold: f64,
+    width: usize,
     channels: [Channel; 2],
     scratch: Scratch,
     /// Samples received since the start.
@@ -141,9 +144,11 @@ impl Declicker {
         self.clicks
     }
 
-    fn width_limit(&self) -> usize {
-        ((self.params.max_width_ms * 1e-3 * self.sample_rate).round() as usize)
-            .clamp(1, MAX_BURST - 2 * MARGIN)
+    fn apply(&mut self, params: &DeclickParams) {
+        self.params = params.clamped();
+        self.threshold = self.params.threshold();
+        self.width = ((self.params.max_width_ms * 1e-3 * self.sample_rate).round() as usize)
+            .clamp(1, MAX_BURST - 2 * MARGIN);
     }
 
     /// Finalise the segment starting at `start` (absolute sample index) in both channels.
@@ -152,7 +157,7 @@ impl Declicker {
             return;
         }
         let from = start - FIT_PAST as u64;
-        let (k, width) = (self.params.threshold(), self.width_limit());
+        let (k, width) = (self.threshold, self.width);
         for ch in &mut self.channels {
             self.clicks += repair_channel(ch, &mut self.scratch, from, k, width);
         }
@@ -175,6 +180,10 @@ fn repair_channel(ch: &mut Channel, s: &mut Scratch, from: u64, k: f64, width: u
     ar::autocorrelation(&s.windowed, &mut s.r);
     if !ar::levinson(&s.r, &mut s.c, &mut s.levinson) {
         return 0;
+    }
+    // The error filter's own autocorrelation: every repair's normal equations are made of it.
+    for l in 0..=ORDER {
+        s.rc[l] = (0..=ORDER - l).map(|k| s.c[k] * s.c[k + l]).sum();
     }
     s.mask.fill(false);
     let mut sigma = 0.0;
@@ -286,9 +295,6 @@ fn repair_pass(s: &mut Scratch, limit: f64, width: usize, budget: usize) -> (usi
 /// writes the result into `s.x`. False if the system is singular or the result not finite.
 fn interpolate(s: &mut Scratch, b0: usize, b1: usize) -> bool {
     let len = b1 - b0;
-    for l in 0..=ORDER {
-        s.rc[l] = (0..=ORDER - l).map(|k| s.c[k] * s.c[k + l]).sum();
-    }
     let rc = |d: usize| if d <= ORDER { s.rc[d] } else { 0.0 };
     for i in 0..len {
         for j in 0..len {
@@ -330,9 +336,11 @@ impl Stage for Declicker {
                 0.5 - 0.5 * (std::f64::consts::TAU * t).cos()
             })
             .collect();
-        Self {
+        let mut d = Self {
             sample_rate,
             params: params.clamped(),
+            threshold: 0.0,
+            width: 1,
             channels: [channel(), channel()],
             scratch: Scratch {
                 x: zeros(WINDOW),
@@ -351,11 +359,13 @@ impl Stage for Declicker {
             },
             pos: 0,
             clicks: 0,
-        }
+        };
+        d.apply(params);
+        d
     }
 
     fn set_params(&mut self, params: &DeclickParams) {
-        self.params = params.clamped();
+        self.apply(params);
     }
 
     fn reset(&mut self) {
